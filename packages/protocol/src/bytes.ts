@@ -1,0 +1,130 @@
+/**
+ * Byte helpers shared by every format. Pure, no platform APIs beyond ES2022,
+ * so they behave the same in Node and in the browser.
+ */
+import { fail } from './errors.js'
+
+const encoder = new TextEncoder()
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** UTF-8 encode. Lone surrogates become U+FFFD (callers that sign text validate it first). */
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text)
+}
+
+/** Strict UTF-8 decode: invalid sequences are a PROTO_MALFORMED error, never U+FFFD. */
+export function fromUtf8(bytes: Uint8Array, what = 'text'): string {
+  try {
+    return strictDecoder.decode(bytes)
+  } catch {
+    return fail('PROTO_MALFORMED', `${what} is not valid UTF-8`)
+  }
+}
+
+/** True for a string with no unpaired UTF-16 surrogate (so it has one UTF-8 encoding). */
+export function isWellFormedString(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1)
+      if (!(d >= 0xdc00 && d <= 0xdfff)) return false
+      i++
+    } else if (c >= 0xdc00 && c <= 0xdfff) {
+      return false
+    }
+  }
+  return true
+}
+
+export function concat(...parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0
+  for (const p of parts) n += p.length
+  const out = new Uint8Array(n)
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
+}
+
+/** Equality in time independent of where the first difference is. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let d = 0
+  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number)
+  return d === 0
+}
+
+const HEX = '0123456789abcdef'
+
+export function toHex(bytes: Uint8Array): string {
+  let s = ''
+  for (const b of bytes) s += HEX[b >> 4]! + HEX[b & 15]!
+  return s
+}
+
+/** Lower-case hex only, even length: the canonical form we emit. */
+export function fromHex(hex: string, what = 'hex'): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-f]*$/.test(hex)) fail('PROTO_MALFORMED', `${what} is not lower-case hex`)
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  return out
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+const B64_INDEX = new Int16Array(128).fill(-1)
+for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i
+
+/** Standard base64 (RFC 4648 §4) with padding. */
+export function toBase64(bytes: Uint8Array): string {
+  let s = ''
+  let i = 0
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
+    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!
+  }
+  const rest = bytes.length - i
+  if (rest === 1) {
+    const n = bytes[i]! << 16
+    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + '=='
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
+    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + '='
+  }
+  return s
+}
+
+/**
+ * Strict standard base64: padding required, no whitespace, and the unused
+ * trailing bits must be zero. Signatures and keys have exactly one encoding,
+ * so a second spelling of the same bytes is refused rather than normalised.
+ */
+export function fromBase64(s: string, what = 'base64'): Uint8Array {
+  if (s.length % 4 !== 0) fail('PROTO_MALFORMED', `${what} is not padded base64`)
+  let pad = 0
+  if (s.endsWith('==')) pad = 2
+  else if (s.endsWith('=')) pad = 1
+  const out = new Uint8Array((s.length / 4) * 3 - pad)
+  let o = 0
+  for (let i = 0; i < s.length; i += 4) {
+    const last = i + 4 === s.length
+    let n = 0
+    for (let j = 0; j < 4; j++) {
+      const c = s.charCodeAt(i + j)
+      let v: number
+      if (c === 61 /* = */ && last && j >= 4 - pad) v = 0
+      else {
+        v = c < 128 ? B64_INDEX[c]! : -1
+        if (v < 0) fail('PROTO_MALFORMED', `${what} is not base64`)
+      }
+      n = (n << 6) | v
+    }
+    if (last && pad === 2 && (n & 0xffff) !== 0) fail('PROTO_NOT_CANONICAL', `${what} has non-zero padding bits`)
+    if (last && pad === 1 && (n & 0xff) !== 0) fail('PROTO_NOT_CANONICAL', `${what} has non-zero padding bits`)
+    out[o++] = n >> 16
+    if (o < out.length) out[o++] = (n >> 8) & 255
+    if (o < out.length) out[o++] = n & 255
+  }
+  return out
+}

@@ -1,0 +1,84 @@
+/**
+ * node:crypto backend: the fast path for the server, agent, witness and CLI.
+ * OpenSSL implements Palisade's verification rule natively (ed25519-rule.ts);
+ * the encoding pre-check is still applied so that both backends share one
+ * code path for the rule, and it costs nanoseconds.
+ */
+import * as nc from 'node:crypto'
+import { concat } from '../bytes.js'
+import { fail } from '../errors.js'
+import { PKCS8_ED25519_PREFIX, SPKI_ED25519_PREFIX, type Ed25519 } from './ed25519.js'
+import { passesEncodingRule } from './ed25519-rule.js'
+import type { CryptoProvider } from './provider.js'
+
+type KeyObject = ReturnType<typeof nc.createPublicKey>
+
+// Importing a key costs about a fifth of a verification. Trust roots name a
+// handful of keys that are used over and over, so keep recent ones; the cap
+// bounds memory when an attacker feeds many distinct keys.
+const KEY_CACHE_MAX = 4096
+const keyCache = new Map<string, KeyObject>()
+
+function publicKeyObject(raw: Uint8Array): KeyObject | undefined {
+  const id = String.fromCharCode(...raw)
+  let k = keyCache.get(id)
+  if (k !== undefined) return k
+  try {
+    k = nc.createPublicKey({ key: concat(SPKI_ED25519_PREFIX, raw), format: 'der', type: 'spki' })
+  } catch {
+    return undefined // not a point on the curve: no signature verifies
+  }
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string)
+  keyCache.set(id, k)
+  return k
+}
+
+function privateKeyObject(seed: Uint8Array): KeyObject {
+  if (seed.length !== 32) fail('PROTO_KEY_INVALID', 'an Ed25519 seed is 32 bytes')
+  return nc.createPrivateKey({ key: concat(PKCS8_ED25519_PREFIX, seed), format: 'der', type: 'pkcs8' })
+}
+
+/** Synchronous verification under the one rule. */
+export function nodeVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (!passesEncodingRule(publicKey, signature)) return false
+  const key = publicKeyObject(publicKey)
+  if (key === undefined) return false
+  try {
+    return nc.verify(null, message, key, signature)
+  } catch {
+    return false
+  }
+}
+
+/** Synchronous RFC 8032 signing (deterministic). */
+export function nodeSign(seed: Uint8Array, message: Uint8Array): Uint8Array {
+  return new Uint8Array(nc.sign(null, message, privateKeyObject(seed)))
+}
+
+/** The public key for a seed. */
+export function nodePublicKey(seed: Uint8Array): Uint8Array {
+  const spki = nc.createPublicKey(privateKeyObject(seed)).export({ format: 'der', type: 'spki' })
+  return new Uint8Array(spki).slice(SPKI_ED25519_PREFIX.length)
+}
+
+const hashFn: (data: Uint8Array) => Uint8Array =
+  typeof nc.hash === 'function'
+    ? (data) => nc.hash('sha256', data, 'buffer')
+    : (data) => nc.createHash('sha256').update(data).digest()
+
+/** The async Ed25519 interface, backed by node:crypto. */
+export const nodeEd25519: Ed25519 = Object.freeze({
+  name: 'node:crypto',
+  publicKey: async (seed: Uint8Array) => nodePublicKey(seed),
+  sign: async (seed: Uint8Array, message: Uint8Array) => nodeSign(seed, message),
+  verify: async (pub: Uint8Array, message: Uint8Array, sig: Uint8Array) => nodeVerify(pub, message, sig),
+})
+
+/** The CryptoProvider for Node. */
+export const nodeCrypto: CryptoProvider = Object.freeze({
+  name: 'node:crypto',
+  sha256: hashFn,
+  verify: nodeVerify,
+  ed25519: nodeEd25519,
+})
+
