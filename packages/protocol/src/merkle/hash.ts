@@ -1,0 +1,65 @@
+/**
+ * The three hashes of an RFC 9162 Merkle tree (§2.1.1), with SHA-256 as the
+ * tree hash. Every other Merkle function is built from these, so this file
+ * is where the domain separation lives.
+ *
+ * Guarantees: byte-exact agreement with RFC 6962 / RFC 9162 and with the
+ * transparency-dev and sumdb implementations (checked against their test
+ * vectors). Trusts: the injected CryptoProvider's SHA-256.
+ */
+import { cryptoProvider, type CryptoProvider } from '../crypto/provider.js'
+
+/** Size in bytes of every hash in the tree (SHA-256). */
+export const HASH_SIZE = 32
+
+// RFC 9162 §2.1.1: the one-byte prefixes keep a leaf from ever hashing to the
+// same value as an interior node (second-preimage resistance, §2.1.1 note).
+const LEAF_PREFIX = 0x00
+const NODE_PREFIX = 0x01
+
+/**
+ * The hash of one leaf: SHA-256(0x00 ‖ data) (RFC 9162 §2.1.1, MTH({d(0)})).
+ *
+ * @example
+ * leafHash(new Uint8Array(0)) // 6e340b9c…a617afa01d
+ */
+export function leafHash(data: Uint8Array, crypto?: CryptoProvider): Uint8Array {
+  const input = new Uint8Array(1 + data.length)
+  input[0] = LEAF_PREFIX
+  input.set(data, 1)
+  return plain(cryptoProvider(crypto).sha256(input))
+}
+
+/**
+ * The hash of an interior node: SHA-256(0x01 ‖ left ‖ right) (RFC 9162 §2.1.1).
+ * `left` and `right` are child hashes; their lengths are not checked here
+ * (the proof verifiers check every hash is HASH_SIZE bytes before hashing).
+ *
+ * @example
+ * nodeHash(leafHash(a), leafHash(b)) // the root of the two-leaf tree [a, b]
+ */
+export function nodeHash(left: Uint8Array, right: Uint8Array, crypto?: CryptoProvider): Uint8Array {
+  const input = new Uint8Array(1 + left.length + right.length)
+  input[0] = NODE_PREFIX
+  input.set(left, 1)
+  input.set(right, 1 + left.length)
+  return plain(cryptoProvider(crypto).sha256(input))
+}
+
+/**
+ * The root of the empty tree: SHA-256 of the empty string (RFC 9162 §2.1.1,
+ * MTH({}) = HASH()). Note it is not leafHash of an empty leaf.
+ *
+ * @example
+ * toHex(emptyRoot()) // 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+ */
+export function emptyRoot(crypto?: CryptoProvider): Uint8Array {
+  return plain(cryptoProvider(crypto).sha256(new Uint8Array(0)))
+}
+
+// Node's provider returns Buffers, whose slice() is a view rather than a
+// copy and which may sit in a shared pool. A 32-byte copy into a plain
+// Uint8Array gives the same type and semantics on every platform.
+function plain(digest: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(digest) === Uint8Array.prototype ? digest : new Uint8Array(digest)
+}
