@@ -61,10 +61,13 @@ export function nodePublicKey(seed: Uint8Array): Uint8Array {
   return new Uint8Array(spki).slice(SPKI_ED25519_PREFIX.length)
 }
 
+// Node returns Buffers, whose slice() aliases instead of copying; callers
+// of a provider expect plain Uint8Array semantics, so re-wrap (no copy).
+const plain = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length)
 const hashFn: (data: Uint8Array) => Uint8Array =
   typeof nc.hash === 'function'
-    ? (data) => nc.hash('sha256', data, 'buffer')
-    : (data) => nc.createHash('sha256').update(data).digest()
+    ? (data) => plain(nc.hash('sha256', data, 'buffer'))
+    : (data) => plain(nc.createHash('sha256').update(data).digest())
 
 /** The async Ed25519 interface, backed by node:crypto. */
 export const nodeEd25519: Ed25519 = Object.freeze({

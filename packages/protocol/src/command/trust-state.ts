@@ -1,0 +1,102 @@
+/**
+ * What a device remembers between deliveries, and nothing more: the root
+ * chain from the anchor it pinned, the last cosigned checkpoint it accepted,
+ * and the commands it ran that could still be replayed (those whose validity
+ * window has not closed). verifyCommand takes one state and returns the
+ * next; the agent persists it before acting, so a crash never runs a
+ * command twice.
+ */
+import { fromBase64, toBase64 } from '../bytes.js'
+import type { CryptoProvider } from '../crypto/provider.js'
+import { fail } from '../errors.js'
+import { formatEnvelope } from '../dsse/envelope.js'
+import { expectArray, expectInteger, expectObject, expectString } from '../json/expect.js'
+import { FINGERPRINT_RE } from '../root/fingerprint.js'
+import { verifyRootChain, type SignedRoot } from '../root/verify.js'
+import { ID_RE } from './payload.js'
+
+export interface SeenCheckpoint {
+  readonly size: number
+  readonly rootHash: Uint8Array
+  /** The full cosigned note, kept as evidence should the log ever fork. */
+  readonly note: string
+}
+
+export interface TrustState {
+  /** Fingerprint of the anchor root pinned at enrollment. */
+  readonly pinned: string
+  /** Verified roots from the anchor, newest last. */
+  readonly roots: readonly SignedRoot[]
+  readonly checkpoint: SeenCheckpoint | null
+  /** Command id → its notAfter (unix seconds), for replay protection. */
+  readonly executed: Readonly<Record<string, number>>
+}
+
+export const MAX_EXECUTED = 100_000
+
+/** The root in force. */
+export function currentRoot(state: TrustState): SignedRoot {
+  return state.roots[state.roots.length - 1]!
+}
+
+/**
+ * The state of a freshly enrolled device: its root chain verified from the
+ * pinned fingerprint, no checkpoint yet, nothing executed.
+ *
+ * @example
+ * const state = initialTrustState(fp, [v1Json, v2Json], nowSeconds)
+ */
+export function initialTrustState(
+  pinned: string,
+  rootEnvelopes: readonly (string | Uint8Array)[],
+  now: number,
+  crypto?: CryptoProvider,
+): TrustState {
+  const roots = verifyRootChain({ pinned }, rootEnvelopes, now, crypto)
+  return Object.freeze({ pinned, roots, checkpoint: null, executed: Object.freeze({}) })
+}
+
+/** The JSON form an agent writes to disk. */
+export function encodeTrustState(s: TrustState): Record<string, unknown> {
+  return {
+    version: 1,
+    pinned: s.pinned,
+    roots: s.roots.map((r) => formatEnvelope(r.envelope)),
+    checkpoint: s.checkpoint && { size: s.checkpoint.size, rootHash: toBase64(s.checkpoint.rootHash), note: s.checkpoint.note },
+    executed: s.executed,
+  }
+}
+
+/**
+ * Reads a state written by encodeTrustState. The root chain is verified
+ * again from the pinned fingerprint (expiry aside: an expired root must
+ * still load so the device can report it and follow a rotation).
+ */
+export function decodeTrustState(v: unknown, crypto?: CryptoProvider): TrustState {
+  const o = expectObject(v, 'state', ['version', 'pinned', 'roots', 'checkpoint', 'executed'])
+  if (o.version !== 1) fail('PROTO_MALFORMED', 'state.version must be 1')
+  const pinned = expectString(o.pinned, 'state.pinned', FINGERPRINT_RE)
+  const envs = expectArray(o.roots, 'state.roots', 1, 1024).map((e, i) => expectString(e, `state.roots[${i}]`))
+  const roots = verifyRootChain({ pinned }, envs, 0, crypto)
+  let checkpoint: SeenCheckpoint | null = null
+  if (o.checkpoint !== null) {
+    const c = expectObject(o.checkpoint, 'state.checkpoint', ['size', 'rootHash', 'note'])
+    const rootHash = fromBase64(expectString(c.rootHash, 'state.checkpoint.rootHash'), 'state.checkpoint.rootHash')
+    if (rootHash.length !== 32) fail('PROTO_MALFORMED', 'state.checkpoint.rootHash must be 32 bytes')
+    checkpoint = Object.freeze({
+      size: expectInteger(c.size, 'state.checkpoint.size', 0, Number.MAX_SAFE_INTEGER),
+      rootHash,
+      note: expectString(c.note, 'state.checkpoint.note'),
+    })
+  }
+  const ex = o.executed
+  if (typeof ex !== 'object' || ex === null || Array.isArray(ex)) fail('PROTO_MALFORMED', 'state.executed must be an object')
+  const entries = Object.entries(ex)
+  if (entries.length > MAX_EXECUTED) fail('PROTO_TOO_LARGE', `state.executed has more than ${MAX_EXECUTED} entries`)
+  const executed: Record<string, number> = {}
+  for (const [id, t] of entries) {
+    if (!ID_RE.test(id)) fail('PROTO_MALFORMED', 'state.executed has an invalid command id')
+    executed[id] = expectInteger(t, `state.executed.${id}`, 0, 253402300799)
+  }
+  return Object.freeze({ pinned, roots, checkpoint, executed: Object.freeze(executed) })
+}
