@@ -21,8 +21,11 @@ export function fromUtf8(bytes: Uint8Array, what = 'text'): string {
   }
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/
+
 /** True for a string with no unpaired UTF-16 surrogate (so it has one UTF-8 encoding). */
 export function isWellFormedString(s: string): boolean {
+  if (!SURROGATE.test(s)) return true // the common case, scanned natively
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
     if (c >= 0xd800 && c <= 0xdbff) {
@@ -101,30 +104,33 @@ export function toBase64(bytes: Uint8Array): string {
  * so a second spelling of the same bytes is refused rather than normalised.
  */
 export function fromBase64(s: string, what = 'base64'): Uint8Array {
-  if (s.length % 4 !== 0) fail('PROTO_MALFORMED', `${what} is not padded base64`)
-  let pad = 0
-  if (s.endsWith('==')) pad = 2
-  else if (s.endsWith('=')) pad = 1
-  const out = new Uint8Array((s.length / 4) * 3 - pad)
+  const len = s.length
+  if (len % 4 !== 0) fail('PROTO_MALFORMED', `${what} is not padded base64`)
+  const pad = len === 0 ? 0 : s.charCodeAt(len - 1) !== 61 ? 0 : s.charCodeAt(len - 2) !== 61 ? 1 : 2
+  const out = new Uint8Array((len / 4) * 3 - pad)
+  const full = pad === 0 ? len : len - 4
   let o = 0
-  for (let i = 0; i < s.length; i += 4) {
-    const last = i + 4 === s.length
-    let n = 0
-    for (let j = 0; j < 4; j++) {
-      const c = s.charCodeAt(i + j)
-      let v: number
-      if (c === 61 /* = */ && last && j >= 4 - pad) v = 0
-      else {
-        v = c < 128 ? B64_INDEX[c]! : -1
-        if (v < 0) fail('PROTO_MALFORMED', `${what} is not base64`)
-      }
-      n = (n << 6) | v
-    }
-    if (last && pad === 2 && (n & 0xffff) !== 0) fail('PROTO_NOT_CANONICAL', `${what} has non-zero padding bits`)
-    if (last && pad === 1 && (n & 0xff) !== 0) fail('PROTO_NOT_CANONICAL', `${what} has non-zero padding bits`)
+  for (let i = 0; i < full; i += 4) {
+    const a = idx(s.charCodeAt(i)), b = idx(s.charCodeAt(i + 1)), c = idx(s.charCodeAt(i + 2)), d = idx(s.charCodeAt(i + 3))
+    if ((a | b | c | d) < 0) fail('PROTO_MALFORMED', `${what} is not base64`)
+    const n = (a << 18) | (b << 12) | (c << 6) | d
     out[o++] = n >> 16
-    if (o < out.length) out[o++] = (n >> 8) & 255
-    if (o < out.length) out[o++] = n & 255
+    out[o++] = (n >> 8) & 255
+    out[o++] = n & 255
+  }
+  if (pad !== 0) {
+    const a = idx(s.charCodeAt(full)), b = idx(s.charCodeAt(full + 1))
+    const c = pad === 1 ? idx(s.charCodeAt(full + 2)) : 0
+    if ((a | b | c) < 0) fail('PROTO_MALFORMED', `${what} is not base64`)
+    const n = (a << 18) | (b << 12) | (c << 6)
+    // RFC 4648 §3.5: the unused bits must be zero in a canonical encoding
+    if ((pad === 2 ? n & 0xffff : n & 0xff) !== 0) fail('PROTO_NOT_CANONICAL', `${what} has non-zero padding bits`)
+    out[o++] = n >> 16
+    if (pad === 1) out[o++] = (n >> 8) & 255
   }
   return out
+}
+
+function idx(c: number): number {
+  return c < 128 ? B64_INDEX[c]! : -1
 }

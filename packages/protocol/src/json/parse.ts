@@ -9,9 +9,24 @@ import { fromUtf8 } from '../bytes.js'
 import { fail, ProtocolError } from '../errors.js'
 import { CANONICAL_JSON_MAX_DEPTH } from './canonical.js'
 
+/**
+ * Parses JSON text (a string, or UTF-8 bytes decoded strictly) of at most
+ * `maxBytes` UTF-8 bytes. Throws ProtocolError: PROTO_TOO_LARGE (over
+ * maxBytes, or nested deeper than CANONICAL_JSON_MAX_DEPTH), PROTO_MALFORMED
+ * (invalid UTF-8, not JSON, or an object with a repeated member name, also
+ * when the two names are spelled differently, like "a" and "\u0061").
+ * `what` names the input in error messages.
+ *
+ * @example
+ * parseJson('{"a":1}', 1024, 'request') // { a: 1 }
+ * parseJson('{"a":1,"\\u0061":2}', 1024, 'request') // throws PROTO_MALFORMED
+ */
 export function parseJson(input: string | Uint8Array, maxBytes: number, what: string): unknown {
-  // a string's UTF-16 length is at most its UTF-8 length, so this bound is safe
-  if (input.length > maxBytes) fail('PROTO_TOO_LARGE', `${what} is larger than ${maxBytes} bytes`)
+  // A string's UTF-16 length is at most its UTF-8 length, so the quick test
+  // never refuses too much; a string that may be near the bound is measured.
+  if (input.length > maxBytes || (typeof input === 'string' && input.length * 3 > maxBytes && utf8Length(input) > maxBytes)) {
+    fail('PROTO_TOO_LARGE', `${what} is larger than ${maxBytes} bytes`)
+  }
   const text = typeof input === 'string' ? input : fromUtf8(input, what)
   let value: unknown
   try {
@@ -22,6 +37,21 @@ export function parseJson(input: string | Uint8Array, maxBytes: number, what: st
   if (hasDuplicateKeys(text)) fail('PROTO_MALFORMED', `${what} has a duplicate member name`)
   checkDepth(value, 0, what)
   return value
+}
+
+/** The UTF-8 byte length of a string, without encoding it (a lone surrogate counts as U+FFFD: 3 bytes). */
+function utf8Length(s: string): number {
+  let n = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) n += 1
+    else if (c < 0x800) n += 2
+    else if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4
+      i++
+    } else n += 3
+  }
+  return n
 }
 
 function checkDepth(v: unknown, depth: number, what: string): void {
@@ -39,14 +69,24 @@ function hasDuplicateKeys(text: string): boolean {
   const stack: (Set<string> | null)[] = []
   let i = 0
   let expectKey = false
-  while (i < text.length) {
-    const c = text[i]!
-    if (c === '"') {
+  const n = text.length
+  while (i < n) {
+    const c = text.charCodeAt(i)
+    if (c === 0x22 /* " */) {
       let j = i + 1
-      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1
+      let escaped = false
+      for (;;) {
+        const d = text.charCodeAt(j)
+        if (d === 0x22) break
+        if (d === 0x5c /* \ */) {
+          escaped = true
+          j += 2
+        } else j++
+      }
       if (expectKey) {
         const top = stack[stack.length - 1]
-        const key = JSON.parse(text.slice(i, j + 1)) as string
+        // only a name with escapes needs decoding to compare by value
+        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j)
         if (top) {
           if (top.has(key)) return true
           top.add(key)
@@ -56,14 +96,14 @@ function hasDuplicateKeys(text: string): boolean {
       i = j + 1
       continue
     }
-    if (c === '{') {
+    if (c === 0x7b /* { */) {
       stack.push(new Set())
       expectKey = true
-    } else if (c === '[') {
+    } else if (c === 0x5b /* [ */) {
       stack.push(null)
-    } else if (c === '}' || c === ']') {
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       stack.pop()
-    } else if (c === ',') {
+    } else if (c === 0x2c /* , */) {
       expectKey = stack[stack.length - 1] != null
     }
     i++

@@ -1,0 +1,160 @@
+/**
+ * DSSE (t, n) verification (secure-systems-lab/dsse protocol.md,
+ * "Multi-signature Verification"): an envelope is accepted when signatures
+ * over PAE(type, payload) verify under at least `threshold` DISTINCT
+ * trusted public keys.
+ *
+ * What it trusts: only the caller's policy (payload type, keys, threshold).
+ * What it does not trust: anything in the envelope. In particular keyid is
+ * an unauthenticated hint (protocol.md: it "MUST NOT be used for security
+ * decisions"): it only decides which trusted key is tried first. A
+ * signature whose keyid is wrong, absent or unknown is still tried against
+ * the other trusted keys, and counts for the key it verifies under.
+ *
+ * Counting: a key counts once however many signatures it made and however
+ * many keyids name it (two policy entries with the same public key are one
+ * key, reported under the first entry's keyid). Signatures by keys outside
+ * the policy are ignored; so are signatures that do not verify.
+ */
+import { toHex } from '../bytes.js'
+import { fail, ProtocolError } from '../errors.js'
+import { ED25519_PUBLIC_KEY_LENGTH } from '../crypto/ed25519.js'
+import { cryptoProvider, type CryptoProvider } from '../crypto/provider.js'
+import type { Envelope } from './envelope.js'
+import { pae } from './pae.js'
+
+/** A trusted Ed25519 key: 32 raw bytes, and the keyid signatures are expected to carry. */
+export interface TrustedKey {
+  readonly keyid: string
+  readonly publicKey: Uint8Array
+}
+
+/** A trusted key of any algorithm: `publicKey` is its canonical encoding (used to tell keys apart), `verify` checks a signature over the PAE. */
+export interface VerifierKey {
+  readonly keyid: string
+  readonly publicKey: Uint8Array
+  verify(message: Uint8Array, signature: Uint8Array): boolean
+}
+
+/** What the verifier requires. */
+export interface VerifyPolicy<K> {
+  /** The one payload type accepted; anything else is PROTO_PAYLOAD_TYPE. */
+  readonly payloadType: string
+  readonly keys: readonly K[]
+  /** How many distinct keys must have signed; a positive integer. */
+  readonly threshold: number
+}
+
+/** The authenticated result. `signedBy` lists each distinct key that signed once, in policy order. */
+export interface VerifiedEnvelope {
+  readonly payloadType: string
+  readonly payload: Uint8Array
+  readonly signedBy: readonly string[]
+}
+
+/**
+ * Verifies an envelope with Ed25519 keys through the (synchronous) crypto
+ * provider. Throws ProtocolError PROTO_PAYLOAD_TYPE (other type),
+ * PROTO_SIG_THRESHOLD with details { required, valid, signedBy } (too few
+ * distinct keys), PROTO_KEY_INVALID (a policy key is not 32 bytes),
+ * PROTO_MALFORMED (threshold not a positive integer).
+ *
+ * @example
+ * const { payload, signedBy } = verifyEnvelope(parseEnvelope(text), {
+ *   payloadType: 'application/vnd.palisade.command+json',
+ *   keys: [{ keyid: 'alice', publicKey: alicePub }, { keyid: 'bob', publicKey: bobPub }],
+ *   threshold: 2,
+ * })
+ */
+export function verifyEnvelope(env: Envelope, policy: VerifyPolicy<TrustedKey>, crypto?: CryptoProvider): VerifiedEnvelope {
+  const provider = cryptoProvider(crypto)
+  const keys = policy.keys.map((k): VerifierKey => {
+    if (!(k.publicKey instanceof Uint8Array) || k.publicKey.length !== ED25519_PUBLIC_KEY_LENGTH) {
+      fail('PROTO_KEY_INVALID', `trusted key ${JSON.stringify(k.keyid)} is not a 32-byte Ed25519 public key`)
+    }
+    const publicKey = k.publicKey
+    return { keyid: k.keyid, publicKey, verify: (m, s) => provider.verify(publicKey, m, s) }
+  })
+  return verifyEnvelopeWith(env, { payloadType: policy.payloadType, keys, threshold: policy.threshold })
+}
+
+/**
+ * The algorithm-neutral form of verifyEnvelope: each key brings its own
+ * synchronous `verify(pae, sig)`. A verifier that throws counts as a
+ * failed signature. Same errors as verifyEnvelope (less PROTO_KEY_INVALID).
+ *
+ * @example
+ * const key = createPublicKey(spkiPem) // node:crypto, ECDSA P-256
+ * verifyEnvelopeWith(env, {
+ *   payloadType: 'http://example.com/HelloWorld',
+ *   keys: [{ keyid: 'k', publicKey: spkiDer, verify: (m, s) => verify('sha256', m, { key, dsaEncoding: 'ieee-p1363' }, s) }],
+ *   threshold: 1,
+ * })
+ */
+export function verifyEnvelopeWith(env: Envelope, policy: VerifyPolicy<VerifierKey>): VerifiedEnvelope {
+  const { threshold } = policy
+  if (!Number.isSafeInteger(threshold) || threshold < 1) fail('PROTO_MALFORMED', 'the signature threshold must be a positive integer')
+  if (env.payloadType !== policy.payloadType) {
+    // Checked first: a type we do not accept needs no signature check.
+    throw new ProtocolError('PROTO_PAYLOAD_TYPE', 'the envelope carries an unexpected payload type', {
+      details: { expected: policy.payloadType, actual: env.payloadType },
+    })
+  }
+  const distinct = distinctKeys(policy.keys)
+  const message = pae(env.payloadType, env.payload)
+  const accepted = new Set<DistinctKey>()
+  const tried = new Set<string>()
+  for (const { keyid, sig } of env.signatures) {
+    if (accepted.size === distinct.length) break
+    // A signature value counts once, however many times it is listed.
+    const id = toHex(sig)
+    if (tried.has(id)) continue
+    tried.add(id)
+    // The keyid hint orders the candidates; it never excludes one.
+    const hinted = distinct.filter((k) => !accepted.has(k) && k.keyids.has(keyid))
+    const others = distinct.filter((k) => !accepted.has(k) && !k.keyids.has(keyid))
+    for (const k of [...hinted, ...others]) {
+      if (safeVerify(k.verify, message, sig)) {
+        accepted.add(k)
+        break // one signature is made by one key
+      }
+    }
+  }
+  const signedBy = distinct.filter((k) => accepted.has(k)).map((k) => k.keyid)
+  if (signedBy.length < threshold) {
+    throw new ProtocolError('PROTO_SIG_THRESHOLD', `${signedBy.length} of the required ${threshold} distinct trusted keys signed`, {
+      details: { required: threshold, valid: signedBy.length, signedBy },
+    })
+  }
+  return Object.freeze({ payloadType: env.payloadType, payload: env.payload, signedBy: Object.freeze(signedBy) })
+}
+
+interface DistinctKey {
+  /** The keyid of the first policy entry with this public key: the name reported in signedBy. */
+  readonly keyid: string
+  /** Every keyid the policy gives this public key. */
+  readonly keyids: Set<string>
+  readonly verify: VerifierKey['verify']
+}
+
+function distinctKeys(keys: readonly VerifierKey[]): DistinctKey[] {
+  const byKey = new Map<string, DistinctKey>()
+  for (const k of keys) {
+    if (typeof k.keyid !== 'string' || !(k.publicKey instanceof Uint8Array) || typeof k.verify !== 'function') {
+      fail('PROTO_KEY_INVALID', 'a trusted key needs a keyid, public key bytes and a verify function')
+    }
+    const id = toHex(k.publicKey)
+    const seen = byKey.get(id)
+    if (seen) seen.keyids.add(k.keyid)
+    else byKey.set(id, { keyid: k.keyid, keyids: new Set([k.keyid]), verify: k.verify.bind(k) })
+  }
+  return [...byKey.values()]
+}
+
+function safeVerify(verify: VerifierKey['verify'], message: Uint8Array, sig: Uint8Array): boolean {
+  try {
+    return verify(message, sig) === true
+  } catch {
+    return false // a foreign verifier's exception is a failed signature, never a crash
+  }
+}
