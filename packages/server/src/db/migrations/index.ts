@@ -1,0 +1,32 @@
+/**
+ * The server's migrations, compiled into the package rather than found by
+ * scanning a folder at runtime (Kysely's FileMigrationProvider), so the
+ * built package migrates correctly wherever it is installed or bundled.
+ *
+ * Names sort in the order they run. To add a migration: write
+ * `000N-what.ts` exporting a factory, and append it to {@link MIGRATIONS}.
+ * Never edit or remove a published one.
+ */
+import type { Migration, MigrationProvider } from 'kysely'
+import { columnTypes, type ColumnTypes, type SqlFamily } from './column-types.js'
+import { initialMigration } from './0001-initial.js'
+
+/** Every migration, by name, as factories of a dialect's column types. */
+export const MIGRATIONS: Readonly<Record<string, (t: ColumnTypes) => Migration>> = Object.freeze({
+  '0001-initial': initialMigration,
+})
+
+/**
+ * A Kysely MigrationProvider serving {@link MIGRATIONS} for one SQL family.
+ *
+ * @example
+ * new Migrator({ db, provider: migrationProvider('sqlite') })
+ */
+export function migrationProvider(family: SqlFamily): MigrationProvider {
+  const types = columnTypes(family)
+  return {
+    async getMigrations() {
+      return Object.fromEntries(Object.entries(MIGRATIONS).map(([name, make]) => [name, make(types)]))
+    },
+  }
+}

@@ -1,0 +1,60 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { captureLogger, testApp } from './fixtures.test.helper.js'
+import { NO_QUERY } from './http/schemas.js'
+import { redactionPaths, redactUrl } from './logger.js'
+
+describe('request logging', () => {
+  it('never writes a bearer token, cookie or API key, even at trace level and when a route logs all headers', async (t) => {
+    const { app, lines } = await testApp(t, {
+      logLevel: 'trace',
+      plugin: async (a) => {
+        a.get('/dump', { schema: { querystring: NO_QUERY, response: { 200: {} } } }, async (request) => {
+          request.log.info({ headers: request.headers }, 'headers seen')
+          throw new Error('fail so that the error path logs too')
+        })
+      },
+    })
+    const res = await app.inject({
+      method: 'GET',
+      url: '/dump',
+      headers: { authorization: 'Bearer pal_secret', cookie: 'session=pal_cookie', 'x-api-key': 'pal_apikey' },
+    })
+    assert.equal(res.statusCode, 500)
+    const out = lines.join('')
+    assert.match(out, /headers seen/)
+    assert.match(out, /"authorization":"\[redacted\]"/)
+    for (const secret of ['pal_secret', 'pal_cookie', 'pal_apikey']) assert.ok(!out.includes(secret), secret)
+  })
+
+  it('redacts secret query parameters in the logged URL', async (t) => {
+    const { app, lines } = await testApp(t)
+    await app.inject({ method: 'GET', url: '/v1/enroll?token=pal_enroll_secret&page=2' })
+    const out = lines.join('')
+    assert.ok(!out.includes('pal_enroll_secret'))
+    assert.match(out, /page=2/)
+  })
+})
+
+describe('createLogger', () => {
+  it('redacts secret fields at any depth up to four levels', () => {
+    const { logger, lines } = captureLogger()
+    logger.info({ password: 'p1', org: { setupCode: 's1', admin: { token: 't1', meta: { secret: 'x1' } } } }, 'nested')
+    logger.info({ config: { databaseUrl: 'postgres://u:pw1@db/x' } }, 'config')
+    const out = lines.join('')
+    for (const secret of ['p1', 's1', 't1', 'x1', 'pw1']) assert.ok(!out.includes(`"${secret}"`) && !out.includes(`${secret}@`), secret)
+  })
+})
+
+describe('redactionPaths', () => {
+  it('uses bracket notation for names that are not identifiers', () => {
+    assert.deepEqual(redactionPaths(['set-cookie']), ['["set-cookie"]', '*["set-cookie"]', '*.*["set-cookie"]', '*.*.*["set-cookie"]'])
+  })
+})
+
+describe('redactUrl', () => {
+  it('replaces secret-looking parameters and keeps the rest', () => {
+    assert.equal(redactUrl('/v1/enroll?token=abc&page=2&setup_code=x'), '/v1/enroll?token=REDACTED&page=2&setup_code=REDACTED')
+    assert.equal(redactUrl('/v1/orgs'), '/v1/orgs')
+  })
+})

@@ -1,0 +1,86 @@
+/**
+ * Starts a server process: open and migrate the database, build the app,
+ * listen, and shut down gracefully on SIGINT/SIGTERM (stop accepting, let
+ * in-flight requests finish, close the database).
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { buildApp } from './app.js'
+import type { ServerConfig } from './config.js'
+import { openDatabase } from './db/open.js'
+import { createLogger } from './logger.js'
+
+/** A running server. */
+export interface ServerHandle {
+  /** Where it listens, e.g. `http://127.0.0.1:8080` (the real port when configured with 0). */
+  readonly url: string
+  readonly app: FastifyInstance
+  /** Stops listening, drains requests, closes the database. Idempotent. */
+  close(): Promise<void>
+}
+
+/** Options of {@link startServer}. */
+export interface StartServerOptions {
+  /** Default: createLogger(config.logLevel) to stdout. */
+  readonly logger?: Logger
+  /** Install SIGINT/SIGTERM handlers (default true). */
+  readonly handleSignals?: boolean
+  /** After a signal, exit with status 1 if closing takes longer (default 10 s). */
+  readonly shutdownTimeoutMs?: number
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const
+
+/**
+ * Opens the database, builds the app and listens on `config.listen`.
+ *
+ * @example
+ * const server = await startServer(loadConfig())
+ * console.log(`listening on ${server.url}`)
+ */
+export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<ServerHandle> {
+  const logger = options.logger ?? createLogger(config.logLevel)
+  const db = await openDatabase(config.databaseUrl, {
+    onIdleError: (err) => logger.warn({ err }, 'database connection lost'),
+  })
+  const app = buildApp({ config, db, logger })
+  let url: string
+  try {
+    url = await app.listen({ host: config.listen.host, port: config.listen.port })
+  } catch (e) {
+    await app.close() // closes db
+    throw e
+  }
+
+  let closing: Promise<void> | undefined
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      for (const s of SIGNALS) process.off(s, onSignal)
+      await app.close()
+      logger.info('server closed')
+    })()
+    return closing
+  }
+  // `once`-like: the handler is removed as closing starts, so a second
+  // Ctrl-C takes Node's default action and kills a shutdown that hangs.
+  function onSignal(signal: NodeJS.Signals): void {
+    logger.info({ signal }, 'shutting down')
+    const timer = setTimeout(() => {
+      logger.error('shutdown timed out; exiting')
+      process.exit(1)
+    }, options.shutdownTimeoutMs ?? 10_000)
+    timer.unref()
+    close().then(
+      () => clearTimeout(timer),
+      (err: unknown) => {
+        clearTimeout(timer)
+        logger.error({ err }, 'shutdown failed')
+        process.exitCode = 1
+      },
+    )
+  }
+  if (options.handleSignals !== false) for (const s of SIGNALS) process.on(s, onSignal)
+
+  logger.info({ url, publicUrl: config.publicUrl }, 'server listening')
+  return { url, app, close }
+}
