@@ -1,2 +1,0 @@
-export declare function vectorText(name: string): string;
-export declare function vectorJson<T = any>(name: string): T;
