@@ -3,6 +3,7 @@
 // types, so fetch, timers and the file system do not type-check here.
 declare class TextEncoder {
   encode(input: string): Uint8Array
+  encodeInto(input: string, dest: Uint8Array): { read: number; written: number }
 }
 declare class TextDecoder {
   constructor(label: 'utf-8', options: { fatal: boolean; ignoreBOM: boolean })

@@ -1,10 +1,13 @@
 /**
- * SHA-256 (FIPS 180-4) in plain TypeScript, synchronous. Browsers offer only
- * an asynchronous digest, and Merkle verification is synchronous, so the
- * browser provider uses this. Node uses node:crypto (faster); the test suite
- * checks both agree.
+ * SHA-256 (FIPS 180-4) in plain TypeScript, synchronous and allocation-free
+ * apart from its output. Browsers offer only an asynchronous digest, and
+ * Merkle verification is synchronous, so the browser provider uses this.
+ * Node uses it too for short inputs (Merkle nodes are 65 bytes), where the
+ * fixed cost of a call into OpenSSL is larger than the hashing itself; the
+ * test suite checks it against node:crypto on the NIST examples and on
+ * random inputs of every length up to 300 bytes.
  */
-const K = new Uint32Array([
+const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -14,40 +17,58 @@ const K = new Uint32Array([
   0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ])
+const IV = new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19])
 
-export function sha256(data: Uint8Array): Uint8Array {
-  const h = new Uint32Array([
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-  ])
-  const bitLen = data.length * 8
-  const padded = new Uint8Array(((data.length + 9 + 63) >> 6) << 6)
-  padded.set(data)
-  padded[data.length] = 0x80
-  const view = new DataView(padded.buffer)
-  view.setUint32(padded.length - 8, Math.floor(bitLen / 0x100000000))
-  view.setUint32(padded.length - 4, bitLen >>> 0)
-  const w = new Uint32Array(64)
-  for (let off = 0; off < padded.length; off += 64) {
-    for (let i = 0; i < 16; i++) w[i] = view.getUint32(off + i * 4)
-    for (let i = 16; i < 64; i++) {
-      const a = w[i - 15]!, b = w[i - 2]!
-      const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3)
-      const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10)
-      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0
-    }
-    let a = h[0]!, b = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!, f = h[5]!, g = h[6]!, k = h[7]!
-    for (let i = 0; i < 64; i++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
-      const t1 = (k + S1 + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) | 0
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
-      const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0
-      k = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0
-    }
-    h[0] = (h[0]! + a) | 0; h[1] = (h[1]! + b) | 0; h[2] = (h[2]! + c) | 0; h[3] = (h[3]! + d) | 0
-    h[4] = (h[4]! + e) | 0; h[5] = (h[5]! + f) | 0; h[6] = (h[6]! + g) | 0; h[7] = (h[7]! + k) | 0
+// Scratch space, reused: the function is synchronous and never re-entered.
+const W = new Int32Array(64)
+const H = new Int32Array(8)
+const TAIL = new Uint8Array(128)
+
+function compress(block: Uint8Array, off: number): void {
+  for (let i = 0; i < 16; i++) {
+    const j = off + 4 * i
+    W[i] = (block[j]! << 24) | (block[j + 1]! << 16) | (block[j + 2]! << 8) | block[j + 3]!
   }
+  for (let i = 16; i < 64; i++) {
+    const a = W[i - 15]!, b = W[i - 2]!
+    const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3)
+    const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10)
+    W[i] = (W[i - 16]! + s0 + W[i - 7]! + s1) | 0
+  }
+  let a = H[0]!, b = H[1]!, c = H[2]!, d = H[3]!, e = H[4]!, f = H[5]!, g = H[6]!, h = H[7]!
+  for (let i = 0; i < 64; i++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
+    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i]! + W[i]!) | 0
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
+    const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0
+    h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = b; b = a; a = (t1 + t2) | 0
+  }
+  H[0] = (H[0]! + a) | 0; H[1] = (H[1]! + b) | 0; H[2] = (H[2]! + c) | 0; H[3] = (H[3]! + d) | 0
+  H[4] = (H[4]! + e) | 0; H[5] = (H[5]! + f) | 0; H[6] = (H[6]! + g) | 0; H[7] = (H[7]! + h) | 0
+}
+
+/** SHA-256 of `data`. */
+export function sha256(data: Uint8Array): Uint8Array {
+  H.set(IV)
+  const n = data.length
+  const whole = n - (n % 64)
+  for (let off = 0; off < whole; off += 64) compress(data, off)
+  // Padding (FIPS 180-4 §5.1.1): 0x80, zeros, then the bit length in 64 bits.
+  const rest = n - whole
+  const tailLen = rest < 56 ? 64 : 128
+  TAIL.fill(0, 0, tailLen)
+  TAIL.set(data.subarray(whole), 0)
+  TAIL[rest] = 0x80
+  const hi = Math.floor(n / 0x20000000) // (n * 8) / 2^32
+  const lo = (n * 8) >>> 0
+  TAIL[tailLen - 8] = hi >>> 24; TAIL[tailLen - 7] = hi >>> 16; TAIL[tailLen - 6] = hi >>> 8; TAIL[tailLen - 5] = hi
+  TAIL[tailLen - 4] = lo >>> 24; TAIL[tailLen - 3] = lo >>> 16; TAIL[tailLen - 2] = lo >>> 8; TAIL[tailLen - 1] = lo
+  compress(TAIL, 0)
+  if (tailLen === 128) compress(TAIL, 64)
   const out = new Uint8Array(32)
-  const ov = new DataView(out.buffer)
-  for (let i = 0; i < 8; i++) ov.setUint32(i * 4, h[i]!)
+  for (let i = 0; i < 8; i++) {
+    const v = H[i]!
+    out[4 * i] = v >>> 24; out[4 * i + 1] = v >>> 16; out[4 * i + 2] = v >>> 8; out[4 * i + 3] = v
+  }
   return out
 }

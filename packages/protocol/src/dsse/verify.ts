@@ -16,7 +16,6 @@
  * key, reported under the first entry's keyid). Signatures by keys outside
  * the policy are ignored; so are signatures that do not verify.
  */
-import { toHex } from '../bytes.js'
 import { fail, ProtocolError } from '../errors.js'
 import { ED25519_PUBLIC_KEY_LENGTH } from '../crypto/ed25519.js'
 import { cryptoProvider, type CryptoProvider } from '../crypto/provider.js'
@@ -100,20 +99,23 @@ export function verifyEnvelopeWith(env: Envelope, policy: VerifyPolicy<VerifierK
       details: { expected: policy.payloadType, actual: env.payloadType },
     })
   }
-  const distinct = distinctKeys(policy.keys)
+  const { all: distinct, byKeyid } = distinctKeys(policy.keys)
   const message = pae(env.payloadType, env.payload)
   const accepted = new Set<DistinctKey>()
-  const tried = new Set<string>()
+  const attempts = new Map<DistinctKey, number>()
   for (const { keyid, sig } of env.signatures) {
     if (accepted.size === distinct.length) break
-    // A signature value counts once, however many times it is listed.
-    const id = toHex(sig)
-    if (tried.has(id)) continue
-    tried.add(id)
-    // The keyid hint orders the candidates; it never excludes one.
-    const hinted = distinct.filter((k) => !accepted.has(k) && k.keyids.has(keyid))
-    const others = distinct.filter((k) => !accepted.has(k) && !k.keyids.has(keyid))
-    for (const k of [...hinted, ...others]) {
+    // keyid selects the candidate keys. It is unauthenticated (DSSE), so a
+    // wrong one only loses that signature; an empty one means "try every
+    // key". Each key is tried at most twice, which bounds the work a hostile
+    // envelope can cause to 2 verifications per trusted key.
+    const candidates = keyid === '' ? distinct : byKeyid.get(keyid)
+    if (candidates === undefined) continue
+    for (const k of candidates) {
+      if (accepted.has(k)) continue
+      const n = attempts.get(k) ?? 0
+      if (n >= MAX_ATTEMPTS_PER_KEY) continue
+      attempts.set(k, n + 1)
       if (safeVerify(k.verify, message, sig)) {
         accepted.add(k)
         break // one signature is made by one key
@@ -137,18 +139,27 @@ interface DistinctKey {
   readonly verify: VerifierKey['verify']
 }
 
-function distinctKeys(keys: readonly VerifierKey[]): DistinctKey[] {
+const MAX_ATTEMPTS_PER_KEY = 2
+
+/** Groups policy entries by public key (a key counts once, whatever its keyids) and indexes them by keyid. */
+function distinctKeys(keys: readonly VerifierKey[]): { all: DistinctKey[]; byKeyid: Map<string, DistinctKey[]> } {
   const byKey = new Map<string, DistinctKey>()
+  const byKeyid = new Map<string, DistinctKey[]>()
   for (const k of keys) {
     if (typeof k.keyid !== 'string' || !(k.publicKey instanceof Uint8Array) || typeof k.verify !== 'function') {
       fail('PROTO_KEY_INVALID', 'a trusted key needs a keyid, public key bytes and a verify function')
     }
-    const id = toHex(k.publicKey)
-    const seen = byKey.get(id)
-    if (seen) seen.keyids.add(k.keyid)
-    else byKey.set(id, { keyid: k.keyid, keyids: new Set([k.keyid]), verify: k.verify.bind(k) })
+    const id = String.fromCharCode.apply(null, k.publicKey as unknown as number[])
+    let d = byKey.get(id)
+    if (d === undefined) {
+      d = { keyid: k.keyid, keyids: new Set([k.keyid]), verify: k.verify.bind(k) }
+      byKey.set(id, d)
+    } else d.keyids.add(k.keyid)
+    const list = byKeyid.get(k.keyid)
+    if (list === undefined) byKeyid.set(k.keyid, [d])
+    else if (!list.includes(d)) list.push(d)
   }
-  return [...byKey.values()]
+  return { all: [...byKey.values()], byKeyid }
 }
 
 function safeVerify(verify: VerifierKey['verify'], message: Uint8Array, sig: Uint8Array): boolean {

@@ -7,6 +7,7 @@
  * transparency-dev and sumdb implementations (checked against their test
  * vectors). Trusts: the injected CryptoProvider's SHA-256.
  */
+import { alloc } from '../bytes.js'
 import { cryptoProvider, type CryptoProvider } from '../crypto/provider.js'
 
 /** Size in bytes of every hash in the tree (SHA-256). */
@@ -24,7 +25,7 @@ const NODE_PREFIX = 0x01
  * leafHash(new Uint8Array(0)) // 6e340b9c…a617afa01d
  */
 export function leafHash(data: Uint8Array, crypto?: CryptoProvider): Uint8Array {
-  const input = new Uint8Array(1 + data.length)
+  const input = alloc(1 + data.length)
   input[0] = LEAF_PREFIX
   input.set(data, 1)
   return plain(cryptoProvider(crypto).sha256(input))
@@ -39,12 +40,24 @@ export function leafHash(data: Uint8Array, crypto?: CryptoProvider): Uint8Array 
  * nodeHash(leafHash(a), leafHash(b)) // the root of the two-leaf tree [a, b]
  */
 export function nodeHash(left: Uint8Array, right: Uint8Array, crypto?: CryptoProvider): Uint8Array {
-  const input = new Uint8Array(1 + left.length + right.length)
-  input[0] = NODE_PREFIX
-  input.set(left, 1)
-  input.set(right, 1 + left.length)
-  return plain(cryptoProvider(crypto).sha256(input))
+  const c = cryptoProvider(crypto)
+  if (left.length !== HASH_SIZE || right.length !== HASH_SIZE) {
+    const input = new Uint8Array(1 + left.length + right.length)
+    input[0] = NODE_PREFIX
+    input.set(left, 1)
+    input.set(right, 1 + left.length)
+    return plain(c.sha256(input))
+  }
+  // The hot path of every proof check. A fresh 65-byte typed array lives
+  // off the V8 heap and costs more than the hash itself (measured 1.0 µs of
+  // 1.7 µs), so reuse one; the hash is synchronous and copies nothing out.
+  NODE_INPUT.set(left, 1)
+  NODE_INPUT.set(right, 1 + HASH_SIZE)
+  return plain(c.sha256(NODE_INPUT))
 }
+
+const NODE_INPUT = new Uint8Array(1 + 2 * HASH_SIZE)
+NODE_INPUT[0] = NODE_PREFIX
 
 /**
  * The root of the empty tree: SHA-256 of the empty string (RFC 9162 §2.1.1,

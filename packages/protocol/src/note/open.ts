@@ -128,7 +128,7 @@ export function parseSignatureLine(line: string): NoteSignature {
   }
   if (raw.length < 5) malformed()
   const keyHash = ((raw[0]! << 24) | (raw[1]! << 16) | (raw[2]! << 8) | raw[3]!) >>> 0
-  return Object.freeze({ name, keyHash, signature: raw.slice(4) })
+  return Object.freeze({ name, keyHash, signature: raw.subarray(4) })
 }
 
 /**

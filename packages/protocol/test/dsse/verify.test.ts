@@ -217,15 +217,24 @@ describe('DSSE threshold counting', () => {
     assert.deepEqual(verifyEnvelope(env, policy(1)).signedBy, ['bob'])
   })
 
-  it('keyid is only a hint: swapped, absent and unknown keyids still count for the key that signed', async () => {
+  it('keyid selects the key: an absent keyid tries every key, a wrong or unknown one loses only that signature', async () => {
     const env = await envelopeWith([
       { by: 'alice', keyid: 'bob' },
-      { by: 'bob', keyid: 'alice' },
+      { by: 'bob', keyid: 'bob' },
       { by: 'carol', keyid: '' },
     ])
-    assert.deepEqual(verifyEnvelope(env, policy(3)).signedBy, ['alice', 'bob', 'carol'])
+    assert.deepEqual(verifyEnvelope(env, policy(2)).signedBy, ['bob', 'carol'])
     const unknownId = await envelopeWith([{ by: 'carol', keyid: 'who?' }])
-    assert.deepEqual(verifyEnvelope(unknownId, policy(1)).signedBy, ['carol'])
+    assert.throws(() => verifyEnvelope(unknownId, policy(1)), thresholdError(1, 0))
+  })
+
+  it('tries each trusted key at most twice, however many signatures name it', async () => {
+    const sigs = Array.from({ length: 30 }, () => ({ by: 'mallory' as const, keyid: '' }))
+    const env = await envelopeWith(sigs)
+    let calls = 0
+    const counting: CryptoProvider = { ...nodeCrypto, verify: (k, m, s) => (calls++, nodeCrypto.verify(k, m, s)) }
+    assert.throws(() => verifyEnvelope(env, policy(1), counting), thresholdError(1, 0))
+    assert.equal(calls, 2 * 3)
   })
 
   it('one signature short of the threshold is PROTO_SIG_THRESHOLD with details { required, valid }', async () => {
@@ -252,7 +261,22 @@ describe('DSSE threshold counting', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(sigArb, { maxLength: 6 }), fc.integer({ min: 1, max: 4 }), async (sigs, threshold) => {
         const env = await envelopeWith(sigs)
-        const distinct = new Set<string>(sigs.map((s) => s.by).filter((p) => p === 'alice' || p === 'bob' || p === 'carol'))
+        // The documented rule, simulated: keyid selects the candidate keys
+        // ('' = all, in policy order), each key is tried at most twice, a
+        // signature is accepted by the key that made it.
+        const keys = ['alice', 'bob', 'carol']
+        const tries = new Map<string, number>()
+        const distinct = new Set<string>()
+        for (const sig of sigs) {
+          for (const k of sig.keyid === '' ? keys : keys.filter((k) => k === sig.keyid)) {
+            if (distinct.has(k) || (tries.get(k) ?? 0) >= 2) continue
+            tries.set(k, (tries.get(k) ?? 0) + 1)
+            if (k === sig.by) {
+              distinct.add(k)
+              break
+            }
+          }
+        }
         const expected = ['alice', 'bob', 'carol'].filter((p) => distinct.has(p))
         if (distinct.size >= threshold) assert.deepEqual(verifyEnvelope(env, policy(threshold)).signedBy, expected)
         else assert.throws(() => verifyEnvelope(env, policy(threshold)), thresholdError(threshold, distinct.size))
