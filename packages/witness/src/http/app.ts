@@ -1,0 +1,106 @@
+/**
+ * The witness's HTTP interface (Fastify), and the only place that maps
+ * witness codes to HTTP statuses:
+ *
+ *     POST /add-checkpoint   c2sp.org/tlog-witness; 200 → cosignature line(s)
+ *     GET  /logs             [{ "origin", "size" }] the witnessed logs and their cosigned sizes
+ *     GET  /healthz          "ok"
+ *
+ * Guarantees: bodies are read as raw bytes whatever their Content-Type (the
+ * spec names none) and at most BODY_LIMIT of them; a request's body can
+ * only produce a 2xx or 4xx answer, never a 5xx (a 5xx means a fault of
+ * this witness, such as a full disk, and is logged as an error); the 409
+ * of a stale old size is exactly `text/x.tlog.size` with "<size>\n".
+ * A refusal answer is `<code>: <summary>\n` in text/plain.
+ *
+ * Trusts: nothing in a request.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
+import { REFUSAL_STATUS, WITNESS_ERROR_CODES, type RefusalCode } from '../errors.js'
+import type { Cosigner } from '../cosigner.js'
+
+/** Largest add-checkpoint body accepted: a checkpoint, a few signatures and 63 proof lines fit many times over. */
+export const BODY_LIMIT = 64 * 1024
+
+/** The Content-Type of the 409 body (tlog-witness). */
+export const SIZE_CONTENT_TYPE = 'text/x.tlog.size'
+
+const PLAIN = 'text/plain; charset=utf-8'
+
+/** How the witness logs: a pino-compatible logger, a level for pino on stderr, or false for silence. */
+export type LoggerOption = FastifyBaseLogger | { readonly level: string } | false
+
+/**
+ * Creates the Fastify instance, without routes (see registerRoutes); its
+ * `log` is the witness's logger.
+ *
+ * @example
+ * const app = createApp({ level: 'info' })
+ */
+export function createApp(logger: LoggerOption | undefined): FastifyInstance {
+  const common = {
+    bodyLimit: BODY_LIMIT,
+    // Fastify disables Node's request timeout: a body trickled in byte by
+    // byte must not hold a connection (and a per-origin turn) forever.
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+  }
+  if (logger !== undefined && logger !== false && typeof (logger as FastifyBaseLogger).info === 'function') {
+    return Fastify({ ...common, loggerInstance: logger as FastifyBaseLogger })
+  }
+  const level = logger === undefined ? 'info' : logger === false ? undefined : (logger as { level: string }).level
+  return Fastify({ ...common, logger: level === undefined ? false : { level, stream: process.stderr } })
+}
+
+/**
+ * Adds the routes, served by `cosigner`.
+ *
+ * @example
+ * registerRoutes(app, cosigner)
+ * await app.listen({ host: '127.0.0.1', port: 8081 })
+ */
+export function registerRoutes(app: FastifyInstance, cosigner: Cosigner): void {
+  // One parser for every Content-Type (and none): the raw bytes.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body))
+
+  app.post('/add-checkpoint', async (req, reply) => {
+    const body = req.body instanceof Uint8Array ? req.body : new Uint8Array(0)
+    const outcome = await cosigner.addCheckpoint(body, { ip: req.ip, log: req.log })
+    if (outcome.ok) return reply.code(200).type(PLAIN).send(outcome.cosignature)
+    return sendRefusal(reply, outcome.code, outcome.storedSize)
+  })
+
+  app.get('/logs', async () => cosigner.heads())
+
+  app.get('/healthz', async (_req, reply) => reply.type(PLAIN).send('ok\n'))
+
+  app.setNotFoundHandler(async (_req, reply) => reply.code(404).type(PLAIN).send('not found\n'))
+
+  app.setErrorHandler(async (err, req, reply) => {
+    const status = (err as { statusCode?: unknown }).statusCode
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // Fastify refused the request before a handler saw it (size, framing).
+      const code: RefusalCode = status === 413 ? 'WIT_BODY_TOO_LARGE' : 'WIT_MALFORMED'
+      if (req.routeOptions.url === '/add-checkpoint') await cosigner.refuseEarly({ ip: req.ip, log: req.log }, code)
+      return sendRefusal(reply, code, undefined, status)
+    }
+    req.log.error({ err }, 'witness fault')
+    return reply.code(500).type(PLAIN).send('internal error\n')
+  })
+}
+
+function sendRefusal(
+  reply: FastifyReply,
+  code: RefusalCode,
+  storedSize: number | undefined,
+  status: number = REFUSAL_STATUS[code],
+): FastifyReply {
+  // "The response body MUST consist of the tree size of the latest cosigned
+  // checkpoint in decimal, followed by a newline. The response MUST have a
+  // Content-Type of text/x.tlog.size."
+  if (code === 'WIT_OLD_SIZE_CONFLICT' && storedSize !== undefined) {
+    return reply.code(409).type(SIZE_CONTENT_TYPE).send(`${storedSize}\n`)
+  }
+  return reply.code(status).type(PLAIN).send(`${code}: ${WITNESS_ERROR_CODES[code]}\n`)
+}

@@ -1,0 +1,173 @@
+/**
+ * The optional webhook: one JSON POST per event (a checkpoint cosigned, a
+ * request refused), so an org hears of every new log entry and every
+ * suspicious request, whoever caused it.
+ *
+ * Guarantees: `notify` never blocks and never throws; events are delivered
+ * one at a time, in order, each tried up to `attempts` times with
+ * exponential backoff on network errors, timeouts, 408, 429 and 5xx. At
+ * most `maxQueue` events wait; beyond that the oldest are dropped and
+ * counted. `close` stops at once: queued events are dropped (the log says
+ * how many). Events carry no secrets; a cosigned event carries the cosigned
+ * note, so the receiver can check it came from this witness.
+ *
+ * Trusts: nothing from the receiver beyond its status code.
+ */
+import type { FastifyBaseLogger } from 'fastify'
+import { WitnessError } from '../errors.js'
+
+/** A cosigned checkpoint. */
+export interface CosignedEvent {
+  readonly type: 'checkpoint.cosigned'
+  readonly witness: string
+  readonly origin: string
+  readonly oldSize: number
+  readonly size: number
+  readonly rootHash: string
+  readonly note: string
+  readonly time: string
+}
+
+/** A refused add-checkpoint request. */
+export interface RefusedEvent {
+  readonly type: 'checkpoint.refused'
+  readonly witness: string
+  readonly code: string
+  readonly status: number
+  /** The client's address. */
+  readonly ip: string
+  readonly origin?: string
+  readonly oldSize?: number
+  readonly size?: number
+  readonly storedSize?: number
+  readonly time: string
+}
+
+export type WitnessEvent = CosignedEvent | RefusedEvent
+
+/** Webhook settings; only `url` is required. */
+export interface WebhookOptions {
+  readonly url: string
+  /** Tries per event (default 5). */
+  readonly attempts?: number
+  /** First retry delay; doubles each time (default 500 ms). */
+  readonly baseDelayMs?: number
+  /** Per attempt (default 5 s). */
+  readonly timeoutMs?: number
+  /** Events waiting at most (default 1000). */
+  readonly maxQueue?: number
+}
+
+/**
+ * Checks a webhook URL: http or https, no credentials in it (they would be
+ * logged). WIT_CONFIG otherwise.
+ */
+export function parseWebhookUrl(url: string): string {
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    throw new WitnessError('WIT_CONFIG', 'the webhook is not a URL')
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new WitnessError('WIT_CONFIG', 'the webhook must be an http(s) URL')
+  if (u.username !== '' || u.password !== '') throw new WitnessError('WIT_CONFIG', 'the webhook URL must not carry credentials')
+  return u.href
+}
+
+/** Delivers witness events to one URL, in the background. */
+export class Webhook {
+  readonly #url: string
+  readonly #log: FastifyBaseLogger
+  readonly #attempts: number
+  readonly #baseDelayMs: number
+  readonly #timeoutMs: number
+  readonly #maxQueue: number
+  readonly #queue: WitnessEvent[] = []
+  readonly #abort = new AbortController()
+  #running = false
+  #dropped = 0
+
+  constructor(options: WebhookOptions, log: FastifyBaseLogger) {
+    this.#url = parseWebhookUrl(options.url)
+    this.#log = log
+    this.#attempts = Math.max(1, options.attempts ?? 5)
+    this.#baseDelayMs = options.baseDelayMs ?? 500
+    this.#timeoutMs = options.timeoutMs ?? 5000
+    this.#maxQueue = Math.max(1, options.maxQueue ?? 1000)
+  }
+
+  /** Queues an event; returns at once. */
+  notify(event: WitnessEvent): void {
+    if (this.#abort.signal.aborted) return
+    if (this.#queue.length >= this.#maxQueue) {
+      this.#queue.shift()
+      this.#dropped++
+      if (this.#dropped === 1 || this.#dropped % 100 === 0) this.#log.warn({ dropped: this.#dropped }, 'webhook queue full: dropping oldest events')
+    }
+    this.#queue.push(event)
+    if (!this.#running) void this.#drain()
+  }
+
+  /** Stops delivering; events still queued are dropped. */
+  close(): void {
+    if (this.#queue.length > 0) this.#log.warn({ undelivered: this.#queue.length }, 'webhook closed with events undelivered')
+    this.#queue.length = 0
+    this.#abort.abort()
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true
+    try {
+      for (let event = this.#queue.shift(); event !== undefined; event = this.#queue.shift()) {
+        await this.#deliver(event)
+      }
+    } finally {
+      this.#running = false
+    }
+  }
+
+  async #deliver(event: WitnessEvent): Promise<void> {
+    const body = JSON.stringify(event)
+    for (let attempt = 1; attempt <= this.#attempts; attempt++) {
+      if (this.#abort.signal.aborted) return
+      let why: string
+      try {
+        const res = await fetch(this.#url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+          redirect: 'error',
+          signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#timeoutMs)]),
+        })
+        await res.body?.cancel().catch(() => undefined)
+        if (res.ok) return
+        why = `status ${res.status}`
+        const retry = res.status === 408 || res.status === 429 || res.status >= 500
+        if (!retry) break
+      } catch (e) {
+        if (this.#abort.signal.aborted) return
+        why = (e as Error).message
+      }
+      if (attempt < this.#attempts) {
+        this.#log.debug({ type: event.type, attempt, why }, 'webhook delivery failed, retrying')
+        await sleep(this.#baseDelayMs * 2 ** (attempt - 1), this.#abort.signal)
+      } else {
+        this.#log.warn({ type: event.type, attempts: attempt, why }, 'webhook delivery failed, giving up')
+        return
+      }
+    }
+    this.#log.warn({ type: event.type }, 'webhook refused the event, not retrying')
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+    function done(): void {
+      clearTimeout(t)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+  })
+}
