@@ -19,6 +19,9 @@ import type { ServerConfig } from './config.js'
 import type { Database } from './db/schema.js'
 import { clientErrorHandler, frameworkErrorHandler, installProblemHandlers } from './http/problem-handlers.js'
 import { enforceRouteSchema } from './http/route-schema-policy.js'
+import { installApiKeyAuth } from './auth/require-org-key.js'
+import { OrgLog } from './log/org-log.js'
+import { AgentGateway } from './gateway/agent-gateway.js'
 import { createLogger } from './logger.js'
 import { ROUTES } from './routes/index.js'
 import type { RoutePlugin } from './routes/route-context.js'
@@ -35,6 +38,8 @@ export interface BuildAppOptions {
   readonly logger?: Logger
   /** Default: ROUTES from routes/index.ts. */
   readonly routes?: readonly RoutePlugin[]
+  /** The per-org log service. Default: a new OrgLog over `db` (witness requests time out after 5 s). */
+  readonly log?: OrgLog
 }
 
 /**
@@ -83,12 +88,15 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     })
   })
   installProblemHandlers(app)
+  installApiKeyAuth(app, db)
   app.addHook('onClose', async () => {
     await db.destroy()
   })
 
+  const log = options.log ?? new OrgLog({ db, logger: loggerInstance })
+  const gateway = new AgentGateway({ db, log, logger: loggerInstance })
   for (const route of options.routes ?? ROUTES) {
-    void app.register(route, { db, config })
+    void app.register(route, { db, config, log, gateway })
   }
   return app
 }

@@ -9,12 +9,18 @@ import { buildApp } from './app.js'
 import type { ServerConfig } from './config.js'
 import { openDatabase } from './db/open.js'
 import { createLogger } from './logger.js'
+import { createSetupCode } from './setup/setup-code.js'
 
 /** A running server. */
 export interface ServerHandle {
   /** Where it listens, e.g. `http://127.0.0.1:8080` (the real port when configured with 0). */
   readonly url: string
   readonly app: FastifyInstance
+  /**
+   * The one-time setup code made at this start (earlier unused ones no
+   * longer work). Also printed to `setupCodeOutput`; never logged.
+   */
+  readonly setupCode: string
   /** Stops listening, drains requests, closes the database. Idempotent. */
   close(): Promise<void>
 }
@@ -27,6 +33,12 @@ export interface StartServerOptions {
   readonly handleSignals?: boolean
   /** After a signal, exit with status 1 if closing takes longer (default 10 s). */
   readonly shutdownTimeoutMs?: number
+  /**
+   * Where the setup code line is printed (default process.stdout): the
+   * operator's terminal, deliberately not the logger, whose output is
+   * collected and shared more widely than a terminal.
+   */
+  readonly setupCodeOutput?: { write(text: string): unknown }
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const
@@ -81,6 +93,18 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   }
   if (options.handleSignals !== false) for (const s of SIGNALS) process.on(s, onSignal)
 
+  let setupCode: string
+  try {
+    setupCode = await createSetupCode(db)
+  } catch (e) {
+    await close()
+    throw e
+  }
   logger.info({ url, publicUrl: config.publicUrl }, 'server listening')
-  return { url, app, close }
+  const base = config.publicUrl ?? url
+  ;(options.setupCodeOutput ?? process.stdout).write(
+    `Palisade setup code (one-time, valid until the next restart): ${setupCode}\n` +
+      `  create an org: palisade org init --server ${base} --setup-code ${setupCode} …\n`,
+  )
+  return { url, app, setupCode, close }
 }

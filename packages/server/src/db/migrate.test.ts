@@ -36,6 +36,9 @@ const ROWS: { [K in TableName]: NewRow<K> } = {
   deliveries: { command_id: 'c1', device_id: 'd1', status: 'sent', updated_at: T, attempts: 1 },
   results: { command_id: 'c1', device_id: 'd1', envelope: '{}', exit_code: 0, status: 'ok', received_at: T },
   alerts: { id: 'a1', org_id: 'org1', device_id: 'd1', code: 'PROTO_SIG_INVALID', message: 'rejected', details: '{}', created_at: T },
+  pending_log_keys: { org_id: 'org2', origin: 'palisade/org2', signer_key: 'PRIVATE+KEY', verifier_key: 'vk2', created_at: T },
+  org_witnesses: { org_id: 'org1', key: 'w.example+01020304+BA==', url: 'https://w.example', last_size: 1, created_at: T },
+  log_heads: { org_id: 'org1', size: 1 },
 }
 
 async function insertAll(db: Kysely<Database>): Promise<void> {

@@ -70,6 +70,14 @@ export interface DevicesTable {
   inventory: JsonText | null
   inventory_digest: string | null
   inventory_at: Millis | null
+  /** OS name from the last inventory (0003), for device lists. */
+  os: string | null
+  /** Version string the agent sent in its last hello (0003). */
+  agent_version: string | null
+  /** Root version the agent last reported trusting (0003). */
+  root_version: number | null
+  /** Size of the last cosigned checkpoint the agent reported (0003). */
+  checkpoint_size: number | null
 }
 
 export interface CommandsTable {
@@ -82,6 +90,14 @@ export interface CommandsTable {
   created_by: string
   not_after: Millis
   log_index: number | null
+  /** JSON array of the sorted target device ids, resolved at creation (0003). */
+  target_ids: JsonText | null
+  /** Number of target devices (0003). */
+  target_count: number | null
+  /** The DSSE envelope exactly as logged (the log leaf), once logged (0003). */
+  envelope: string | null
+  /** When a request claimed the right to log this command; stale claims expire (0003). */
+  logging_since: Millis | null
 }
 
 export interface CommandSignaturesTable { command_id: string; keyid: string; sig: Uint8Array; created_at: Millis }
@@ -99,9 +115,42 @@ export interface LogEntriesTable {
   created_at: Millis
 }
 
+/**
+ * The log key of an org being set up (before the org row exists); moved to
+ * log_keys when setup completes. `signer_key` is a secret.
+ */
+export interface PendingLogKeysTable { org_id: string; origin: string; signer_key: string; verifier_key: string; created_at: Millis }
+
+/** An org's witnesses: C2SP cosignature/v1 verifier key, URL, and what each has cosigned. */
+export interface OrgWitnessesTable {
+  org_id: string
+  /** The witness's cosignature/v1 verifier key, exactly as root.witnesses.keys lists it. */
+  key: string
+  /** Base URL; the server POSTs to `<url>/add-checkpoint`. */
+  url: string
+  /** Largest checkpoint size this witness cosigned (null: none yet). */
+  last_size: number | null
+  last_cosigned_at: Millis | null
+  /** Why the last request failed (null after a success). */
+  last_error: string | null
+  last_error_at: Millis | null
+  created_at: Millis
+}
+
+/** The size of each org's log: the next entry's index. */
+export interface LogHeadsTable { org_id: string; size: number }
+
 export interface CheckpointsTable { org_id: string; size: number; root_hash: Uint8Array; note: string; cosigned: 0 | 1; created_at: Millis }
 
-export interface DeliveriesTable { command_id: string; device_id: string; status: string; updated_at: Millis; attempts: number }
+export interface DeliveriesTable {
+  command_id: string
+  device_id: string
+  status: string
+  updated_at: Millis
+  attempts: number
+  /** JSON `{ index, proof: [base64] }`: membership in a Merkle target set (0003). */
+  target_proof: JsonText | null
+}
 
 export interface ResultsTable {
   command_id: string
@@ -122,6 +171,8 @@ export interface AlertsTable {
   details: JsonText
   created_at: Millis
   acknowledged_at: Millis | null
+  /** The command the alert is about, if any (0003). */
+  command_id: string | null
 }
 
 /** Every table, by name. */
@@ -140,6 +191,9 @@ export interface Database {
   deliveries: DeliveriesTable
   results: ResultsTable
   alerts: AlertsTable
+  pending_log_keys: PendingLogKeysTable
+  org_witnesses: OrgWitnessesTable
+  log_heads: LogHeadsTable
 }
 
 /** A table name. */

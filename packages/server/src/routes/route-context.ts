@@ -8,11 +8,20 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { ServerConfig } from '../config.js'
 import type { Database } from '../db/schema.js'
+import type { OrgLog } from '../log/org-log.js'
+import type { AgentGateway } from '../gateway/agent-gateway.js'
 
 /** Dependencies handed to each route plugin. */
 export interface RouteContext {
   readonly db: Kysely<Database>
   readonly config: ServerConfig
+  /**
+   * The per-org transparency log, one per server (see log/org-log.ts):
+   * append entries, publish cosigned checkpoints, serve proofs.
+   */
+  readonly log: OrgLog
+  /** The agent gateway of this server node (see gateway/agent-gateway.ts): who is online, push deliveries. */
+  readonly gateway: AgentGateway
 }
 
 /**

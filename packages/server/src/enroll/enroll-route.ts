@@ -1,0 +1,116 @@
+/**
+ * POST /v1/enroll — a machine joins an org with an enrollment token and its
+ * own Ed25519 device key (made on the machine; the server only ever sees
+ * the public half). No API key: the token is the credential.
+ *
+ * The token is used up atomically: one conditional UPDATE (`uses_left > 0
+ * AND expires_at > now`) in the same transaction as the device insert, so
+ * a one-use token enrolls exactly one device however many requests race,
+ * and a failed insert gives the use back. Every token failure (unknown,
+ * expired, used up, malformed) gets the same 401, so the answer tells an
+ * attacker nothing about which tokens exist.
+ *
+ * The answer carries the org's root chain. The agent trusts none of it
+ * until it has checked root v1 against the fingerprint from its install
+ * command (verifyRootChain).
+ */
+import { randomBytes } from 'node:crypto'
+import { fromBase64, toBase64 } from '@palisade/protocol'
+import { rootEnvelopesAbove } from '../commands/org-roots.js'
+import { withTransaction } from '../db/transaction.js'
+import { encodeInventory, MAX_INVENTORY_BYTES } from '../devices/inventory.js'
+import { ServerError, type FieldError } from '../errors.js'
+import { NO_QUERY, objectSchema } from '../http/schemas.js'
+import type { RoutePlugin } from '../routes/route-context.js'
+import { hashEnrollmentToken, TOKEN_RE } from './enrollment-token.js'
+
+/** Host names as agents report them (up to 255 characters): letters, digits, dot, hyphen, underscore. */
+export const HOSTNAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/
+
+/** The body may carry a full 1 MiB inventory plus the other fields. */
+export const ENROLL_BODY_LIMIT = MAX_INVENTORY_BYTES + 64 * 1024
+
+const BAD_TOKEN = 'the enrollment token is not valid'
+
+/** The enrollment route. */
+export const enrollRoute: RoutePlugin = async (app, { db }) => {
+  app.post(
+    '/v1/enroll',
+    {
+      bodyLimit: ENROLL_BODY_LIMIT,
+      schema: {
+        querystring: NO_QUERY,
+        body: objectSchema(
+          {
+            // Shape checked in the handler, so a malformed token gets the same 401 as a wrong one.
+            token: { type: 'string', maxLength: 256 },
+            publicKey: { type: 'string', maxLength: 64 },
+            hostname: { type: 'string', minLength: 1, maxLength: 255, pattern: HOSTNAME_RE.source },
+            inventory: { type: 'object' },
+          },
+          ['token', 'publicKey', 'hostname'],
+        ),
+        response: {
+          201: objectSchema(
+            { deviceId: { type: 'string' }, org: { type: 'string' }, roots: { type: 'array', items: { type: 'string' } } },
+            ['deviceId', 'org', 'roots'],
+          ),
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { token: string; publicKey: string; hostname: string; inventory?: Record<string, unknown> }
+      const errors: FieldError[] = []
+      let publicKey: string | undefined
+      try {
+        const raw = fromBase64(body.publicKey, 'publicKey')
+        if (raw.length === 32) publicKey = toBase64(raw)
+      } catch {
+        // reported below
+      }
+      if (publicKey === undefined) errors.push({ path: '/body/publicKey', message: 'must be a base64 Ed25519 public key (32 bytes)' })
+      const inventory = body.inventory === undefined ? undefined : encodeInventory(body.inventory)
+      if (body.inventory !== undefined && inventory === undefined) errors.push({ path: '/body/inventory', message: 'is larger than 1 MiB' })
+      if (errors.length > 0 || publicKey === undefined) {
+        throw new ServerError('SRV_VALIDATION', `the request body is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { errors })
+      }
+      if (!TOKEN_RE.test(body.token)) throw new ServerError('SRV_UNAUTHENTICATED', BAD_TOKEN)
+      const key = publicKey
+
+      const tokenHash = hashEnrollmentToken(body.token)
+      const deviceId = `dev-${randomBytes(10).toString('hex')}`
+      const now = Date.now()
+      const org = await withTransaction(db, async (trx) => {
+        const used = await trx
+          .updateTable('enrollment_tokens')
+          .set((eb) => ({ uses_left: eb('uses_left', '-', 1) }))
+          .where('token_hash', '=', tokenHash)
+          .where('uses_left', '>', 0)
+          .where('expires_at', '>', now)
+          .returning('org_id')
+          .executeTakeFirst()
+        if (used === undefined) throw new ServerError('SRV_UNAUTHENTICATED', BAD_TOKEN)
+        const taken = await trx.selectFrom('devices').select('id').where('public_key', '=', key).executeTakeFirst()
+        // Thrown inside the transaction: the token use is given back.
+        if (taken !== undefined) throw new ServerError('SRV_CONFLICT', 'a device with this public key is already enrolled')
+        await trx
+          .insertInto('devices')
+          .values({
+            id: deviceId,
+            org_id: used.org_id,
+            public_key: key,
+            hostname: body.hostname,
+            enrolled_at: now,
+            inventory: inventory?.json ?? null,
+            inventory_at: inventory === undefined ? null : now,
+            os: inventory?.os ?? null,
+          })
+          .execute()
+        return used.org_id
+      })
+      request.log.info({ org, deviceId }, 'device enrolled')
+      const roots = await rootEnvelopesAbove(db, org, 0)
+      return reply.code(201).send({ deviceId, org, roots })
+    },
+  )
+}

@@ -1,0 +1,140 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { toBase64 } from '@palisade/protocol'
+import { createTestOrg, post, testKey, type TestOrg } from '../commands/org.test.helper.js'
+import { hashEnrollmentToken } from './enrollment-token.js'
+
+async function token(o: TestOrg, body: Record<string, unknown> = {}): Promise<string> {
+  return String((await post(o.app, `/v1/orgs/${o.org}/enrollment-tokens`, body, 201, o.auth))['token'])
+}
+
+function enroll(o: TestOrg, tokenText: string, over: Record<string, unknown> = {}) {
+  return o.app.inject({
+    method: 'POST',
+    url: '/v1/enroll',
+    payload: { token: tokenText, publicKey: toBase64(testKey('d').pub), hostname: 'laptop-1', ...over },
+  })
+}
+
+describe('POST /v1/orgs/:org/enrollment-tokens', () => {
+  it('returns a 43-character token, its expiry, the root v1 fingerprint and the install command; stores only the hash', async (t) => {
+    const o = await createTestOrg(t)
+    const before = Date.now()
+    const res = await post(o.app, `/v1/orgs/${o.org}/enrollment-tokens`, { ttlSeconds: 600, uses: 3 }, 201, o.auth)
+    assert.match(res['token'], /^[A-Za-z0-9_-]{43}$/)
+    assert.ok(res['expiresAt'] >= before + 600_000 && res['expiresAt'] <= Date.now() + 600_000)
+    assert.equal(res['fingerprint'], o.fingerprint)
+    assert.equal(
+      res['installCommand'],
+      `palisade agent enroll --server http://127.0.0.1:8080 --token ${res['token']} --fingerprint ${o.fingerprint}`,
+    )
+    const row = await o.db.selectFrom('enrollment_tokens').selectAll().executeTakeFirstOrThrow()
+    assert.equal(row.token_hash, hashEnrollmentToken(res['token']))
+    assert.equal(row.uses_left, 3)
+    assert.ok(!JSON.stringify(row).includes(res['token']))
+    assert.ok(!o.lines.join('\n').includes(res['token']), 'the token is never logged')
+  })
+
+  it('refuses a request without an API key (401) and out-of-range ttl or uses (400, naming the field)', async (t) => {
+    const o = await createTestOrg(t)
+    const anon = await o.app.inject({ method: 'POST', url: `/v1/orgs/${o.org}/enrollment-tokens`, payload: {} })
+    assert.equal(anon.statusCode, 401)
+    const bad = await o.app.inject({ method: 'POST', url: `/v1/orgs/${o.org}/enrollment-tokens`, payload: { ttlSeconds: 10, uses: 0 }, headers: o.auth })
+    assert.equal(bad.statusCode, 400)
+    assert.deepEqual(bad.json().errors.map((e: { path: string }) => e.path).sort(), ['/body/ttlSeconds', '/body/uses'])
+  })
+
+  it('answers 404 for another org, as for one that does not exist', async (t) => {
+    const o = await createTestOrg(t)
+    const res = await o.app.inject({ method: 'POST', url: '/v1/orgs/other/enrollment-tokens', payload: {}, headers: o.auth })
+    assert.equal(res.statusCode, 404)
+  })
+})
+
+describe('POST /v1/enroll', () => {
+  it('creates a dev-… device in the token\'s org and returns the root chain', async (t) => {
+    const o = await createTestOrg(t)
+    const key = testKey('laptop')
+    const res = await enroll(o, await token(o), { publicKey: toBase64(key.pub), inventory: { os: { prettyName: 'Debian 12' } } })
+    assert.equal(res.statusCode, 201)
+    const body = res.json()
+    assert.match(body.deviceId, /^dev-[0-9a-f]{20}$/)
+    assert.equal(body.org, o.org)
+    assert.deepEqual(body.roots, o.rootEnvelopes)
+    const device = await o.db.selectFrom('devices').selectAll().where('id', '=', body.deviceId).executeTakeFirstOrThrow()
+    assert.deepEqual([device.org_id, device.public_key, device.hostname, device.os], [o.org, toBase64(key.pub), 'laptop-1', 'Debian 12'])
+  })
+
+  it('refuses a one-use token the second time, with the same 401 as an unknown, malformed or expired token', async (t) => {
+    const o = await createTestOrg(t)
+    const once = await token(o)
+    assert.equal((await enroll(o, once)).statusCode, 201)
+    const again = await enroll(o, once)
+    const unknown = await enroll(o, 'A'.repeat(43))
+    const malformed = await enroll(o, 'not a token')
+    const expiring = await token(o)
+    await o.db.updateTable('enrollment_tokens').set({ expires_at: Date.now() - 1 }).where('token_hash', '=', hashEnrollmentToken(expiring)).execute()
+    const expired = await enroll(o, expiring)
+    for (const res of [again, unknown, malformed, expired]) {
+      assert.equal(res.statusCode, 401)
+      assert.equal(res.json().code, 'SRV_UNAUTHENTICATED')
+      assert.equal(res.json().detail, 'the enrollment token is not valid')
+    }
+  })
+
+  it('enrolls exactly one device when many requests race for a one-use token', async (t) => {
+    const o = await createTestOrg(t)
+    const once = await token(o)
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => enroll(o, once, { hostname: `racer-${i}` })))
+    assert.deepEqual(results.map((r) => r.statusCode).sort(), [201, ...Array(11).fill(401)])
+    const devices = await o.db.selectFrom('devices').select('id').execute()
+    assert.equal(devices.length, 1)
+  })
+
+  it('counts down an n-use token and stops at zero', async (t) => {
+    const o = await createTestOrg(t)
+    const three = await token(o, { uses: 3 })
+    const codes = []
+    for (let i = 0; i < 4; i++) codes.push((await enroll(o, three, { hostname: `h${i}` })).statusCode)
+    assert.deepEqual(codes, [201, 201, 201, 401])
+  })
+
+  it('refuses a public key that is not 32 bytes of base64 and a bad hostname, naming each field, without using the token', async (t) => {
+    const o = await createTestOrg(t)
+    const once = await token(o)
+    const short = await enroll(o, once, { publicKey: toBase64(new Uint8Array(31)) })
+    assert.equal(short.statusCode, 400)
+    assert.deepEqual(short.json().errors, [{ path: '/body/publicKey', message: 'must be a base64 Ed25519 public key (32 bytes)' }])
+    const urlSafe = await enroll(o, once, { publicKey: '-'.repeat(43) + '=' })
+    assert.equal(urlSafe.statusCode, 400)
+    const host = await enroll(o, once, { hostname: 'bad host\n' })
+    assert.equal(host.statusCode, 400)
+    assert.equal(host.json().errors[0].path, '/body/hostname')
+    assert.equal((await enroll(o, once)).statusCode, 201, 'the token was not used by the refused requests')
+  })
+
+  it('refuses a key that is already enrolled (409) and gives the token use back', async (t) => {
+    const o = await createTestOrg(t)
+    const key = toBase64(testKey('k').pub)
+    const two = await token(o, { uses: 2 })
+    assert.equal((await enroll(o, two, { publicKey: key })).statusCode, 201)
+    const dup = await enroll(o, two, { publicKey: key })
+    assert.equal(dup.statusCode, 409)
+    const row = await o.db.selectFrom('enrollment_tokens').select('uses_left').executeTakeFirstOrThrow()
+    assert.equal(row.uses_left, 1)
+  })
+
+  it('refuses unknown fields, an inventory over 1 MiB (400, naming each) and a body beyond its limit (413)', async (t) => {
+    const o = await createTestOrg(t)
+    const once = await token(o)
+    const unknown = await enroll(o, once, { extra: 1 })
+    assert.equal(unknown.statusCode, 400)
+    assert.equal(unknown.json().errors[0].path, '/body/extra')
+    const big = await enroll(o, once, { inventory: { blob: 'x'.repeat(1024 * 1024) } })
+    assert.deepEqual([big.statusCode, big.json().errors], [400, [{ path: '/body/inventory', message: 'is larger than 1 MiB' }]])
+    const huge = await enroll(o, once, { inventory: { blob: 'x'.repeat(2 * 1024 * 1024) } })
+    assert.equal(huge.statusCode, 413)
+    const fits = await enroll(o, once, { inventory: { blob: 'x'.repeat(1024 * 1024 - 100) } })
+    assert.equal(fits.statusCode, 201)
+  })
+})

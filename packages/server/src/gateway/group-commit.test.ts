@@ -1,0 +1,53 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Kysely } from 'kysely'
+import { openDatabase } from '../db/open.js'
+import type { Database } from '../db/schema.js'
+import { GroupCommit, GroupCommitClosedError } from './group-commit.js'
+
+describe('GroupCommit', () => {
+  let dir = ''
+  let db: Kysely<Database>
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'palisade-gc-'))
+    db = await openDatabase(`sqlite:${join(dir, 'p.db')}`)
+  })
+  after(async () => {
+    await db.destroy()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('commits concurrent work together and resolves each with its own value', async () => {
+    const commits = new GroupCommit(db)
+    const ids = Array.from({ length: 50 }, (_, i) => `o${i}`)
+    const out = await Promise.all(ids.map((id) => commits.run(async (trx) => {
+      await trx.insertInto('orgs').values({ id, name: id, created_at: 1 }).execute()
+      return id.toUpperCase()
+    })))
+    assert.deepEqual(out, ids.map((id) => id.toUpperCase()))
+    assert.equal((await db.selectFrom('orgs').select('id').execute()).length, 50)
+    await commits.close()
+  })
+
+  it('fails only the item that fails, when a batch goes wrong', async () => {
+    const commits = new GroupCommit(db)
+    const good = commits.run((trx) => trx.insertInto('orgs').values({ id: 'good', name: 'g', created_at: 1 }).execute())
+    const bad = commits.run((trx) => trx.insertInto('orgs').values({ id: 'good', name: 'dup', created_at: 1 }).execute())
+    await good
+    await assert.rejects(bad)
+    const row = await db.selectFrom('orgs').select('name').where('id', '=', 'good').executeTakeFirstOrThrow()
+    assert.equal(row.name, 'g')
+    await commits.close()
+  })
+
+  it('commits queued work on close and refuses work afterwards', async () => {
+    const commits = new GroupCommit(db, { delayMs: 1000 })
+    const queued = commits.run((trx) => trx.insertInto('orgs').values({ id: 'late', name: 'l', created_at: 1 }).execute())
+    await commits.close()
+    await queued
+    await assert.rejects(commits.run(async () => 1), GroupCommitClosedError)
+  })
+})

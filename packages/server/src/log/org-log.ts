@@ -1,0 +1,394 @@
+/**
+ * The per-org transparency log (DESIGN.md "Log", G2, G4): entries (root
+ * versions and commands, as the exact signed bytes), RFC 6962 hashing,
+ * C2SP checkpoints signed with the org's log key, and cosignatures from
+ * the org's witnesses.
+ *
+ * THE SERVER HOLDS THE LOG KEY. Whoever owns the server (A1 in the threat
+ * model) can sign any checkpoint with it: a forked or rewritten history, a
+ * checkpoint that omits an entry. That is why a checkpoint counts only
+ * once a quorum of independent witnesses has cosigned it (a witness cosigns
+ * only what extends what it saw, so two histories need the witnesses to
+ * sign both), and why devices check every checkpoint for consistency with
+ * the last one they accepted. Nothing here is trusted by devices; this
+ * module makes the proofs they check.
+ *
+ * Publishing is serialized per org and coalesced: callers that arrive while
+ * a publish is running share the next one, so many commands share one
+ * checkpoint and witnesses see one request per round, not per command.
+ */
+import { checkpoint, cosignature, dsse, merkle, note, parseRoot, type Root } from '@palisade/protocol'
+import type { Kysely, Transaction } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { withTransaction } from '../db/transaction.js'
+import { ServerError } from '../errors.js'
+import { httpWitnessClient, type WitnessClient } from '../witness-client/witness-client.js'
+import { appendEntries, type LogEntryInput, type LogEntryKind } from './append-entries.js'
+import { collectCosignatures, type WitnessOutcome } from './cosign-checkpoint.js'
+import { cosignFirstCheckpoint, writeFirstCheckpoint, type FirstCheckpoint, type FirstCheckpointRequest } from './first-checkpoint.js'
+import { LeafHashes } from './leaf-hashes.js'
+import { Lru } from './lru.js'
+import { PublishQueue } from './publish-queue.js'
+import { WitnessQuorumError } from './witness-quorum-error.js'
+import { quorumError, recordWitnessOutcomes, witnessTargets } from './witness-state.js'
+
+export type { FirstCheckpoint, FirstCheckpointRequest } from './first-checkpoint.js'
+export type { LogEntryInput, LogEntryKind } from './append-entries.js'
+
+/** The slice of a pino/Fastify logger the log uses. */
+export interface LogSink {
+  warn(obj: Record<string, unknown>, msg: string): void
+}
+
+/** Options of {@link OrgLog}. */
+export interface OrgLogOptions {
+  readonly db: Kysely<Database>
+  /** Default: httpWitnessClient() (5 s deadline, 64 KiB answers). */
+  readonly witnessClient?: WitnessClient
+  /** Where witness failures are reported (default: nowhere). */
+  readonly logger?: LogSink
+  /** Milliseconds since the epoch (default Date.now). */
+  readonly now?: () => number
+}
+
+/** A cosigned checkpoint as published. */
+export interface PublishedCheckpoint {
+  readonly size: number
+  /** The checkpoint note: log signature and witness cosignatures. */
+  readonly note: string
+}
+
+/** The latest cosigned checkpoint, with its root hash. */
+export interface LatestCheckpoint extends PublishedCheckpoint {
+  readonly rootHash: Uint8Array
+}
+
+/** A stored log entry. */
+export interface LogEntry {
+  readonly index: number
+  readonly kind: LogEntryKind
+  readonly refId: string
+  readonly data: Uint8Array
+}
+
+/** Most entries one `entries` call returns. */
+export const MAX_ENTRIES_PAGE = 1000
+
+interface LogKey {
+  readonly origin: string
+  readonly signer: note.Signer
+  readonly verifier: note.Verifier
+}
+
+/**
+ * The log service; create one per server and share it (RouteContext.log).
+ *
+ * @example
+ * const log = new OrgLog({ db, logger })
+ * const [index] = await log.append('acme', [{ kind: 'command', refId: id, data: utf8(envelopeJson) }])
+ * const { size, note } = await log.publish('acme') // cosigned by a witness quorum, or WitnessQuorumError
+ * const proof = await log.inclusionProof('acme', index, size)
+ */
+export class OrgLog {
+  readonly #db: Kysely<Database>
+  readonly #client: WitnessClient
+  readonly #logger: LogSink | undefined
+  readonly #now: () => number
+  readonly #leaves: LeafHashes
+  readonly #keys = new Map<string, LogKey>()
+  readonly #roots = new Lru<string, Root>(256)
+  readonly #proofs = new Lru<string, readonly Uint8Array[]>(4096)
+  readonly #treeRoots = new Lru<string, Uint8Array>(1024)
+  readonly #queue = new PublishQueue<PublishedCheckpoint>()
+
+  constructor(options: OrgLogOptions) {
+    this.#db = options.db
+    this.#client = options.witnessClient ?? httpWitnessClient()
+    this.#logger = options.logger
+    this.#now = options.now ?? Date.now
+    this.#leaves = new LeafHashes(options.db)
+  }
+
+  /**
+   * Appends entries to the org's log and returns their indexes, which are
+   * consecutive. With `trx` the append joins the caller's transaction (so
+   * that, say, a command's status and its log entry commit together);
+   * without, it runs in its own. Call {@link publish} once the transaction
+   * has committed: a publish only sees committed entries.
+   *
+   * @example
+   * await withTransaction(db, async (trx) => {
+   *   const [index] = await log.append(org, [{ kind: 'command', refId: id, data }], trx)
+   *   await trx.updateTable('commands').set({ log_index: index }).where('id', '=', id).execute()
+   * })
+   * await log.publish(org)
+   */
+  async append(orgId: string, entries: readonly LogEntryInput[], trx?: Transaction<Database>): Promise<number[]> {
+    const now = this.#now()
+    if (trx !== undefined) return appendEntries(trx, orgId, entries, now)
+    return withTransaction(this.#db, (t) => appendEntries(t, orgId, entries, now))
+  }
+
+  /**
+   * Publishes a checkpoint of everything committed so far, cosigned by at
+   * least the current root's `witnesses.quorum` distinct witnesses, and
+   * returns it (or the latest one, when nothing was appended since).
+   * Throws {@link WitnessQuorumError} (SRV_UNAVAILABLE) naming the failed
+   * witnesses when the quorum is not met; nothing is published then.
+   * Concurrent calls for one org share work (see the module comment).
+   *
+   * @example
+   * const { size, note } = await log.publish('acme')
+   */
+  publish(orgId: string): Promise<PublishedCheckpoint> {
+    return this.#queue.run(orgId, (org) => this.#publishNow(org))
+  }
+
+  /** The latest cosigned checkpoint, or null when none was published. */
+  async latest(orgId: string): Promise<LatestCheckpoint | null> {
+    const row = await this.#db
+      .selectFrom('checkpoints')
+      .select(['size', 'root_hash', 'note'])
+      .where('org_id', '=', orgId)
+      .where('cosigned', '=', 1)
+      .orderBy('size', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    return row === undefined ? null : Object.freeze({ size: row.size, rootHash: new Uint8Array(row.root_hash), note: row.note })
+  }
+
+  /** Every cosigned checkpoint, by size. */
+  async checkpoints(orgId: string): Promise<PublishedCheckpoint[]> {
+    const rows = await this.#db
+      .selectFrom('checkpoints')
+      .select(['size', 'note'])
+      .where('org_id', '=', orgId)
+      .where('cosigned', '=', 1)
+      .orderBy('size')
+      .execute()
+    return rows.map((r) => Object.freeze({ size: r.size, note: r.note }))
+  }
+
+  /** The number of committed entries (cosigned or not yet). 0 for an org without a log. */
+  async size(orgId: string): Promise<number> {
+    const row = await this.#db.selectFrom('log_heads').select('size').where('org_id', '=', orgId).executeTakeFirst()
+    return row?.size ?? 0
+  }
+
+  /**
+   * Entries [start, end) (end clamped to the log size), at most
+   * {@link MAX_ENTRIES_PAGE}. SRV_VALIDATION for a bad range.
+   *
+   * @example
+   * const page = await log.entries('acme', 0, 100)
+   */
+  async entries(orgId: string, start: number, end: number): Promise<LogEntry[]> {
+    if (!isCount(start) || !isCount(end) || end < start) throw invalid('start and end must satisfy 0 <= start <= end')
+    if (end - start > MAX_ENTRIES_PAGE) throw invalid(`at most ${MAX_ENTRIES_PAGE} entries per page`)
+    if (end === start) return []
+    const rows = await this.#db
+      .selectFrom('log_entries')
+      .select(['idx', 'kind', 'ref_id', 'leaf_data'])
+      .where('org_id', '=', orgId)
+      .where('idx', '>=', start)
+      .where('idx', '<', end)
+      .orderBy('idx')
+      .execute()
+    return rows.map((r) => Object.freeze({ index: r.idx, kind: r.kind as LogEntryKind, refId: r.ref_id, data: new Uint8Array(r.leaf_data) }))
+  }
+
+  /**
+   * The RFC 9162 inclusion proof of entry `index` in the tree of `size`
+   * entries. SRV_VALIDATION unless 0 <= index < size <= log size.
+   *
+   * @example
+   * const proof = await log.inclusionProof('acme', 5, latest.size)
+   * merkle.verifyInclusion(leafHash, 5, latest.size, proof, latest.rootHash) // true
+   */
+  async inclusionProof(orgId: string, index: number, size: number): Promise<readonly Uint8Array[]> {
+    if (!isCount(index) || !isCount(size) || index >= size) throw invalid('index must be below size')
+    const key = `${orgId}\0i\0${index}\0${size}`
+    const cached = this.#proofs.get(key)
+    if (cached !== undefined) return cached
+    const hashes = await this.#prefix(orgId, size)
+    const proof = merkle.inclusionProofFromLeafHashes(hashes, index)
+    this.#proofs.set(key, proof)
+    return proof
+  }
+
+  /**
+   * The RFC 9162 consistency proof from the tree of `from` entries to the
+   * tree of `to`. Empty when from = to. SRV_VALIDATION unless
+   * 0 < from <= to <= log size.
+   *
+   * @example
+   * const proof = await log.consistencyProof('acme', deviceSeen.size, latest.size)
+   */
+  async consistencyProof(orgId: string, from: number, to: number): Promise<readonly Uint8Array[]> {
+    if (!isCount(from) || !isCount(to) || from === 0 || from > to) throw invalid('from and to must satisfy 0 < from <= to')
+    const key = `${orgId}\0c\0${from}\0${to}`
+    const cached = this.#proofs.get(key)
+    if (cached !== undefined) return cached
+    const hashes = await this.#prefix(orgId, to)
+    const proof = merkle.consistencyProofFromLeafHashes(hashes, from, to)
+    this.#proofs.set(key, proof)
+    return proof
+  }
+
+  /**
+   * Setup, step 1 (nothing is written): signs the checkpoint of a new log
+   * holding `entry` alone and gathers the witnesses' cosignatures. Throws
+   * WitnessQuorumError when fewer than `quorum` cosign. Witnesses that did
+   * cosign have now seen size 1 of this log: a retry must offer the same
+   * entry, or they will rightly refuse it as a fork.
+   */
+  async cosignFirstCheckpoint(request: FirstCheckpointRequest): Promise<FirstCheckpoint> {
+    try {
+      return await cosignFirstCheckpoint(this.#client, request)
+    } catch (e) {
+      if (e instanceof WitnessQuorumError) for (const f of e.failures) this.#logger?.warn({ org: request.origin, ...f }, 'witness did not cosign')
+      throw e
+    }
+  }
+
+  /**
+   * Setup, step 2, inside the setup transaction (after the org and its log
+   * key rows): writes the log head, entry 0, the cosigned checkpoint and
+   * the org's witnesses with what each has cosigned.
+   */
+  async writeFirstCheckpoint(
+    trx: Transaction<Database>,
+    orgId: string,
+    first: FirstCheckpoint,
+    witnesses: readonly { readonly key: string; readonly url: string }[],
+  ): Promise<void> {
+    await writeFirstCheckpoint(trx, orgId, first, witnesses, this.#now())
+  }
+
+  async #publishNow(orgId: string): Promise<PublishedCheckpoint> {
+    const size = await this.size(orgId)
+    if (size === 0) throw new ServerError('SRV_NOT_FOUND', `org ${orgId} has no log`)
+    const latest = await this.latest(orgId)
+    if (latest !== null && latest.size >= size) return { size: latest.size, note: latest.note }
+
+    const [key, root] = await Promise.all([this.#logKey(orgId), this.#currentRoot(orgId)])
+    const hashes = await this.#prefix(orgId, size)
+    const rootHash = this.#treeRoot(orgId, hashes)
+    const body = checkpoint.format({ origin: key.origin, size, rootHash, extensions: [] })
+    const result = await collectCosignatures({
+      body,
+      signedNote: await note.sign(body, [key.signer]),
+      size,
+      consistencyProof: (old) => this.consistencyProof(orgId, old, size),
+      witnesses: await witnessTargets(this.#db, orgId, root.witnesses.keys),
+      client: this.#client,
+    })
+    this.#report(orgId, result.outcomes)
+    const quorum = root.witnesses.quorum
+    const ok = result.cosigners >= quorum
+    if (ok) {
+      // Never publish what devices would refuse: open it as a device does.
+      try {
+        checkpoint.openCosignedCheckpoint(result.note, {
+          origin: root.log.origin,
+          logVerifier: key.verifier,
+          witnesses: root.witnesses.keys.map((k) => cosignature.witnessVerifierFromString(k)),
+          quorum,
+        })
+      } catch (e) {
+        // Ours, not the caller's: the root and the log key disagree.
+        throw new ServerError('SRV_INTERNAL', `checkpoint ${size} of ${orgId} would not verify on devices`, { cause: e })
+      }
+    }
+    const now = this.#now()
+    await withTransaction(this.#db, async (trx) => {
+      if (ok) {
+        await trx
+          .insertInto('checkpoints')
+          .values({ org_id: orgId, size, root_hash: rootHash, note: result.note, cosigned: 1, created_at: now })
+          .onConflict((oc) => oc.columns(['org_id', 'size']).doNothing())
+          .execute()
+      }
+      await recordWitnessOutcomes(trx, orgId, size, result.outcomes, now)
+    })
+    if (!ok) {
+      // Another node may have published over these entries meanwhile.
+      const after = await this.latest(orgId)
+      if (after !== null && after.size >= size) return { size: after.size, note: after.note }
+      throw quorumError(size, quorum, result.cosigners, result.outcomes)
+    }
+    // Another node may have stored this size first: its note is the one.
+    const stored = await this.#db
+      .selectFrom('checkpoints')
+      .select('note')
+      .where('org_id', '=', orgId)
+      .where('size', '=', size)
+      .executeTakeFirstOrThrow()
+    return Object.freeze({ size, note: stored.note })
+  }
+
+  async #prefix(orgId: string, size: number): Promise<readonly Uint8Array[]> {
+    const have = await this.size(orgId)
+    if (size > have) throw invalid(`size ${size} exceeds the log size ${have}`)
+    return this.#leaves.prefix(orgId, size)
+  }
+
+  #treeRoot(orgId: string, hashes: readonly Uint8Array[]): Uint8Array {
+    const key = `${orgId}\0${hashes.length}`
+    let root = this.#treeRoots.get(key)
+    if (root === undefined) {
+      root = merkle.rootFromLeafHashes(hashes)
+      this.#treeRoots.set(key, root)
+    }
+    return root
+  }
+
+  async #logKey(orgId: string): Promise<LogKey> {
+    const cached = this.#keys.get(orgId)
+    if (cached !== undefined) return cached
+    const row = await this.#db.selectFrom('log_keys').selectAll().where('org_id', '=', orgId).executeTakeFirst()
+    if (row === undefined) throw new ServerError('SRV_NOT_FOUND', `org ${orgId} has no log key`)
+    const key: LogKey = Object.freeze({
+      origin: row.origin,
+      signer: await note.signerFromString(row.signer_key),
+      verifier: note.verifierFromString(row.verifier_key),
+    })
+    this.#keys.set(orgId, key)
+    return key
+  }
+
+  /** The newest root version: its witnesses and quorum are what devices check checkpoints against. */
+  async #currentRoot(orgId: string): Promise<Root> {
+    const row = await this.#db
+      .selectFrom('roots')
+      .select(['version', 'envelope'])
+      .where('org_id', '=', orgId)
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    if (row === undefined) throw new ServerError('SRV_NOT_FOUND', `org ${orgId} has no root`)
+    const key = `${orgId}\0${row.version}`
+    let root = this.#roots.get(key)
+    if (root === undefined) {
+      // Verified when it was stored (setup, rotation); parsed here for its witness policy.
+      root = parseRoot(dsse.parseEnvelope(row.envelope).payload)
+      this.#roots.set(key, root)
+    }
+    return root
+  }
+
+  #report(org: string, outcomes: readonly WitnessOutcome[]): void {
+    for (const o of outcomes) {
+      if (!o.ok) this.#logger?.warn({ org, witness: o.name, url: o.url, reason: o.reason }, 'witness did not cosign')
+    }
+  }
+}
+
+function isCount(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0
+}
+
+function invalid(message: string): ServerError<'SRV_VALIDATION'> {
+  return new ServerError('SRV_VALIDATION', message)
+}
+

@@ -1,0 +1,111 @@
+/**
+ * POST /v1/orgs/:org/roots, the work: accept root version N+1 only when
+ * protocol `verifyRootUpdate` says a root threshold of version N's admin
+ * keys AND of its own signed it (G3), then store it, log it and publish.
+ *
+ * The new root must keep this server's log key and origin (the server
+ * cannot sign with a key it does not hold; log key rotation is not
+ * supported), and every witness it names needs a URL: known ones keep
+ * theirs, new ones come in `witnesses`.
+ *
+ * Stored and logged in one transaction, then published. If the witnesses
+ * do not reach the quorum the rotation stays stored and logged (a log
+ * never takes back an entry) and the caller gets 503; the next publish
+ * (POST …/log/publish, a command, or repeating this same request) covers
+ * it. Repeating the request with the same envelope is always safe.
+ */
+import { dsse, requireUnexpired, rootFingerprint, utf8, verifyAnchorRoot, verifyRootUpdate } from '@palisade/protocol'
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { withTransaction } from '../db/transaction.js'
+import { ServerError, type FieldError } from '../errors.js'
+import type { OrgLog } from '../log/org-log.js'
+import { witnessFieldErrors, type WitnessInput } from '../setup/check-witnesses.js'
+
+/** The body of POST /v1/orgs/:org/roots. */
+export interface RotateRequest {
+  /** The new root version: DSSE envelope JSON. */
+  readonly envelope: string
+  /** URLs for witnesses the new root adds (or new URLs for known ones). */
+  readonly witnesses?: readonly WitnessInput[]
+}
+
+/** Dependencies of {@link rotateRoot}. */
+export interface RotateDeps {
+  readonly db: Kysely<Database>
+  readonly log: OrgLog
+  /** Milliseconds since the epoch (default Date.now). */
+  readonly now?: () => number
+}
+
+/**
+ * Verifies, stores, logs and publishes a new root version; returns it.
+ *
+ * @example
+ * const { version } = await rotateRoot({ db, log }, 'acme', { envelope: v2Json })
+ */
+export async function rotateRoot(deps: RotateDeps, orgId: string, request: RotateRequest): Promise<{ version: number }> {
+  const { db, log } = deps
+  const now = deps.now ?? Date.now
+  const current = await db
+    .selectFrom('roots')
+    .select(['version', 'envelope', 'fingerprint'])
+    .where('org_id', '=', orgId)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  if (current === undefined) throw new ServerError('SRV_NOT_FOUND', 'no such organisation')
+
+  const envelope = dsse.parseEnvelope(request.envelope)
+  const text = dsse.formatEnvelope(envelope)
+  if (current.version > 1 && text === current.envelope) {
+    // A repeated request (e.g. after a 503): stored and logged already; publish again.
+    await log.publish(orgId)
+    return { version: current.version }
+  }
+
+  // Every stored version was self-signed by its root threshold when stored.
+  const trusted = verifyAnchorRoot(current.envelope, current.fingerprint)
+  const next = verifyRootUpdate(trusted, envelope)
+  requireUnexpired(next, Math.floor(now() / 1000))
+  const version = next.root.version
+
+  const errors: FieldError[] = []
+  if (next.root.log.origin !== trusted.root.log.origin || next.root.log.key !== trusted.root.log.key) {
+    errors.push({ path: '/body/envelope', message: 'root.log must keep the log origin and key of the current root (log key rotation is not supported)' })
+  }
+  const given = request.witnesses ?? []
+  errors.push(...witnessFieldErrors(given))
+  const newKeys = new Set(next.root.witnesses.keys)
+  given.forEach((w, i) => {
+    if (!newKeys.has(w.key)) errors.push({ path: `/body/witnesses/${i}/key`, message: 'is not a witness of the new root' })
+  })
+  const known = new Set(
+    (await db.selectFrom('org_witnesses').select('key').where('org_id', '=', orgId).execute()).map((r) => r.key),
+  )
+  const givenKeys = new Set(given.map((w) => w.key))
+  for (const k of next.root.witnesses.keys) {
+    if (!known.has(k) && !givenKeys.has(k)) errors.push({ path: '/body/witnesses', message: `has no URL for the new witness ${k.split('+', 1)[0]}` })
+  }
+  if (errors.length > 0) throw new ServerError('SRV_VALIDATION', `the new root does not fit: ${errors[0]!.message}`, { errors })
+
+  await withTransaction(db, async (trx) => {
+    const t = now()
+    const taken = await trx.selectFrom('roots').select('version').where('org_id', '=', orgId).where('version', '=', version).executeTakeFirst()
+    if (taken !== undefined) throw new ServerError('SRV_CONFLICT', `root version ${version} was stored by a concurrent request`)
+    await trx
+      .insertInto('roots')
+      .values({ org_id: orgId, version, envelope: text, fingerprint: rootFingerprint(envelope.payload), created_at: t })
+      .execute()
+    for (const w of given) {
+      await trx
+        .insertInto('org_witnesses')
+        .values({ org_id: orgId, key: w.key, url: w.url, last_size: null, created_at: t })
+        .onConflict((oc) => oc.columns(['org_id', 'key']).doUpdateSet({ url: w.url }))
+        .execute()
+    }
+    await log.append(orgId, [{ kind: 'root', refId: String(version), data: utf8(text) }], trx)
+  })
+  await log.publish(orgId)
+  return { version }
+}

@@ -1,0 +1,53 @@
+/**
+ * The org root routes (WIRE.md "Setup and org"), for API keys of the org:
+ *
+ * - GET /v1/orgs/:org/roots → `{ roots: [<envelope JSON>, …] }`, v1 first;
+ * - POST /v1/orgs/:org/roots `{ envelope, witnesses? }` → 201 `{ version }`:
+ *   a rotation (see rotate-root.ts). `witnesses` gives URLs for witnesses
+ *   the new root adds; it may be left out when it adds none.
+ */
+import { NO_QUERY, objectSchema } from '../http/schemas.js'
+import { requireOrgKey } from '../auth/require-org-key.js'
+import { ORG_PARAMS_SCHEMA, WITNESSES_SCHEMA } from '../log/route-schemas.js'
+import { witnessQuorumErrorHandler } from '../log/witness-quorum-error.js'
+import type { RoutePlugin } from '../routes/route-context.js'
+import { rotateRoot, type RotateRequest } from './rotate-root.js'
+
+/** The roots routes. */
+export const rootsRoutes: RoutePlugin = async (app, { db, log }) => {
+  app.setErrorHandler(witnessQuorumErrorHandler)
+
+  app.get(
+    '/v1/orgs/:org/roots',
+    {
+      onRequest: requireOrgKey,
+      schema: {
+        params: ORG_PARAMS_SCHEMA,
+        querystring: NO_QUERY,
+        response: { 200: objectSchema({ roots: { type: 'array', items: { type: 'string' } } }, ['roots']) },
+      },
+    },
+    async (request) => {
+      const rows = await db.selectFrom('roots').select('envelope').where('org_id', '=', request.auth.orgId).orderBy('version').execute()
+      return { roots: rows.map((r) => r.envelope) }
+    },
+  )
+
+  app.post(
+    '/v1/orgs/:org/roots',
+    {
+      onRequest: requireOrgKey,
+      schema: {
+        params: ORG_PARAMS_SCHEMA,
+        querystring: NO_QUERY,
+        body: objectSchema({ envelope: { type: 'string', minLength: 1, maxLength: 256 * 1024 }, witnesses: WITNESSES_SCHEMA }, ['envelope']),
+        response: { 201: objectSchema({ version: { type: 'integer' } }, ['version']) },
+      },
+    },
+    async (request, reply) => {
+      const result = await rotateRoot({ db, log }, request.auth.orgId, request.body as RotateRequest)
+      request.log.info({ org: request.auth.orgId, version: result.version }, 'root rotated')
+      return reply.code(201).send(result)
+    },
+  )
+}
