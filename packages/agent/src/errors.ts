@@ -23,6 +23,15 @@ export const AGENT_ERROR_CODES = {
   AGENT_SPAWN_FAILED: 'the operating system refused to start the interpreter',
   AGENT_POLICY_INVALID: 'the local policy file is malformed',
   AGENT_POLICY_FORBIDS: 'the local policy forbids what the command asks for',
+  AGENT_MALFORMED_DELIVERY: 'a delivery from the server is not a well-formed delivery (reported as a signed rejection)',
+  AGENT_ARG_INVALID: 'an option given to enroll, runAgent or agentStatus is malformed',
+  AGENT_ALREADY_ENROLLED: 'the state directory already holds an enrolled device; enrollment never overwrites one',
+  AGENT_NOT_ENROLLED: 'the state directory holds no enrolled device',
+  AGENT_STATE_INVALID: 'the enrolled state on disk is inconsistent, fails verification from the pin, or is not private',
+  AGENT_SERVER_UNREACHABLE: 'the server could not be reached or did not answer in time',
+  AGENT_ENROLL_REFUSED: 'the server refused the enrollment request (bad, expired or used token, or a server error)',
+  AGENT_SERVER_RESPONSE_INVALID: 'the server answered with something other than the documented response',
+  AGENT_ROOT_UNTRUSTED: "the server's org root does not verify from the pinned fingerprint; nothing was written",
 } as const
 
 /** A stable, machine-readable reason. */
