@@ -106,6 +106,71 @@ export const CLI_ERROR_CODES = {
     hint: 'is `palisade server` running, and is the --server URL right?',
     exit: 1,
   },
+  CLI_SERVER_REFUSED: {
+    summary: 'the server answered with an error (an RFC 9457 problem); details carry its code and HTTP status',
+    hint: 'read the server\'s reason above; `details.serverCode` (with --json) says which check refused',
+    exit: 1,
+  },
+  CLI_SERVER_RESPONSE: {
+    summary: 'the server sent an answer that is not what the API promises (malformed, wrong shape, too large, a redirect)',
+    hint: 'check that --server points at a palisade server of a matching version',
+    exit: 1,
+  },
+  CLI_SERVER_START: {
+    summary: '`palisade server` could not start (invalid setting, address in use, database unavailable)',
+    hint: 'read the reason above; `palisade server --help` lists the settings',
+    exit: 1,
+  },
+  CLI_SERVER_UNTRUSTED: {
+    summary: 'the server sent data that contradicts what this machine signed, sent or pinned (altered payload, another org, another root)',
+    hint: 'do not sign or install anything from this server; compare with another admin and inspect the server',
+    exit: 1,
+  },
+  CLI_LOGIN_REQUIRED: {
+    summary: 'the command needs an org and an API key, and the config has none (or they belong to another server)',
+    hint: 'run `palisade login --server <url> --org <id> --api-key-file <file>`, or set up an org with `palisade org init`',
+    exit: 1,
+  },
+  CLI_FINGERPRINT_REQUIRED: {
+    summary: 'no root fingerprint is pinned for the org, and the command must check the server against one',
+    hint: 'pass --fingerprint <fp> (from the admin who ran `palisade org init`), or pin it with `palisade login --fingerprint <fp>`',
+    exit: 1,
+  },
+  CLI_ROOT_DRAFT_INVALID: {
+    summary: 'a root draft file is malformed, or the root or a signature in it is invalid',
+    hint: 'get a fresh draft from the admin who ran `palisade org init --out`',
+    exit: 1,
+  },
+  CLI_ROOT_UNDERSIGNED: {
+    summary: 'the root carries fewer valid admin signatures than its root threshold',
+    hint: 'write a draft with --out, have other admins sign it with `palisade root sign <file> --key <name>`, then upload it with --root',
+    exit: 1,
+  },
+  CLI_KEY_NOT_ADMIN: {
+    summary: 'the signing key is not one of the admin keys of the root',
+    hint: 'sign with a key the root lists (`palisade key list` shows the keys on this machine)',
+    exit: 1,
+  },
+  CLI_CONFIRMATION_REQUIRED: {
+    summary: 'the command asks for confirmation before signing and there is no terminal to ask on',
+    hint: 'review what will be signed, then pass --yes',
+    exit: 1,
+  },
+  CLI_COMMAND_FAILED: {
+    summary: 'the command did not succeed on every target device (non-zero exit, timeout, rejection, no result)',
+    hint: 'see the per-device results above',
+    exit: 1,
+  },
+  CLI_COMMAND_INCOMPLETE: {
+    summary: 'not every target device has answered yet (or waiting timed out first)',
+    hint: 'run `palisade command status <id> --wait`, with a longer --timeout if needed',
+    exit: 1,
+  },
+  CLI_AUDIT_FAILED: {
+    summary: 'the log audit found failures: the log the server serves is not one the org\'s keys and witnesses vouch for',
+    hint: 'treat the server as compromised until the failures are explained; keep this output as evidence',
+    exit: 1,
+  },
   CLI_INTERNAL: {
     summary: 'an unexpected error: a bug in palisade',
     hint: 'set PALISADE_DEBUG=1 to see the stack trace, and report it',

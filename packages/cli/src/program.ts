@@ -12,13 +12,37 @@ import { createContext, type CliContext, type CliDeps } from './context.js'
 import { CliError } from './errors.js'
 import { reportError } from './io/output.js'
 import { parseDirectory, parseServerUrl } from './validate.js'
+import * as agent from './commands/agent.js'
 import * as key from './commands/key.js'
+import * as org from './commands/org.js'
+import * as root from './commands/root.js'
+import * as login from './commands/login.js'
+import * as token from './commands/token.js'
+import * as command from './commands/command.js'
+import * as devices from './commands/devices.js'
+import * as alerts from './commands/alerts.js'
+import * as log from './commands/log.js'
+import * as server from './commands/server.js'
+import * as witness from './commands/witness.js'
 
 /** Adds one command (or command group) to the program. */
 export type Register = (program: Command, ctx: CliContext) => void
 
 /** Every command of the CLI, in the order `--help` lists them. */
-export const COMMANDS: readonly Register[] = [key.register]
+export const COMMANDS: readonly Register[] = [
+  key.register,
+  org.register,
+  root.register,
+  login.register,
+  token.register,
+  command.register,
+  devices.register,
+  alerts.register,
+  log.register,
+  server.register,
+  witness.register,
+  agent.register,
+]
 
 /** Global options that take a value (for finding the command path in argv). */
 const VALUE_OPTIONS = new Set(['--home', '--server'])

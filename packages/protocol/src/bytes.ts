@@ -22,21 +22,31 @@ let slabUsed = 0
 /** A zeroed byte array of length n (like new Uint8Array(n), cheaper for small n). */
 export function alloc(n: number): Uint8Array {
   if (n <= 64 || n > SLAB_MAX) return new Uint8Array(n)
+  const at = reserve(n)
+  slabUsed += (n + 7) & ~7
+  return slab.subarray(at, at + n)
+}
+
+/** The offset of n free bytes in the current slab (starting a new one if needed); the caller takes what it uses. */
+function reserve(n: number): number {
   if (slabUsed + n > SLAB_SIZE) {
     slab = new Uint8Array(SLAB_SIZE)
     slabUsed = 0
   }
-  const view = slab.subarray(slabUsed, slabUsed + n)
-  slabUsed += (n + 7) & ~7
-  return view
+  return slabUsed
 }
 
 /** UTF-8 encode. Lone surrogates become U+FFFD (callers that sign text validate it first). */
 export function utf8(text: string): Uint8Array {
   const worst = text.length * 3
   if (worst <= 64 || worst > SLAB_MAX) return encoder.encode(text)
-  const out = alloc(worst)
-  return out.subarray(0, encoder.encodeInto(text, out).written)
+  const at = reserve(worst)
+  const written = encoder.encodeInto(text, slab.subarray(at, at + worst)).written
+  // Take only what the text used, not its worst case (three times the
+  // length, of which ASCII uses a third): the rest was never written, so
+  // it is still zero for the next caller, and a slab lasts longer.
+  slabUsed += (written + 7) & ~7
+  return slab.subarray(at, at + written)
 }
 
 /** Strict UTF-8 decode: invalid sequences are a PROTO_MALFORMED error, never U+FFFD. */

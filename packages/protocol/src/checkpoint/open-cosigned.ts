@@ -15,10 +15,10 @@
  * cosignature timestamps or consistency with earlier checkpoints: the caller
  * has the clock and the last checkpoint it saw.
  */
-import { toHex } from '../bytes.js'
+import { equalBytes } from '../bytes.js'
 import { fail, isProtocolError, ProtocolError } from '../errors.js'
 import { SIG_TYPE_COSIGNATURE_V1, cosignatureTime } from '../cosignature/cosignature.js'
-import { open, type OpenedNote } from '../note/open.js'
+import { openNote, type OpenedNote } from '../note/open.js'
 import type { Verifier } from '../note/key.js'
 import { parse, type Checkpoint } from './checkpoint.js'
 
@@ -77,8 +77,9 @@ export function openCosignedCheckpoint(note: string | Uint8Array, policy: Cosign
 
   const isLog = (s: { name: string; keyHash: number }) => s.name === logVerifier.name && s.keyHash === logVerifier.keyHash
   let opened: OpenedNote
+  let by: readonly Verifier[]
   try {
-    opened = open(note, [logVerifier, ...witnesses])
+    ;({ opened, by } = openNote(note, [logVerifier, ...witnesses]))
   } catch (e) {
     if (isProtocolError(e, 'PROTO_NOTE_UNVERIFIED')) {
       throw new ProtocolError('PROTO_LOG_SIG', 'checkpoint is not signed by the log key', { cause: e, details: { ...e.details } })
@@ -88,7 +89,9 @@ export function openCosignedCheckpoint(note: string | Uint8Array, policy: Cosign
     }
     throw e
   }
-  if (!opened.signatures.some(isLog)) {
+  // openNote refuses two verifiers with one name and key ID, so the log's
+  // line is the one its verifier accepted.
+  if (!by.includes(logVerifier)) {
     throw new ProtocolError('PROTO_LOG_SIG', 'checkpoint is not signed by the log key', { details: { note: opened } })
   }
 
@@ -97,20 +100,22 @@ export function openCosignedCheckpoint(note: string | Uint8Array, policy: Cosign
     throw new ProtocolError('PROTO_LOG_ORIGIN', 'checkpoint names another log', { details: { expected: origin, got: checkpoint.origin } })
   }
 
-  const byId = new Map(witnesses.map((w) => [`${w.keyHash} ${w.name}`, w]))
   const cosignatures: VerifiedCosignature[] = []
-  const keys = new Set<string>()
-  for (const s of opened.signatures) {
-    const w = byId.get(`${s.keyHash} ${s.name}`)
-    if (w === undefined) continue // the log's own line
+  // Distinct witness public keys, compared byte by byte: a witness list is
+  // short, and this saves hex-encoding every key per checkpoint.
+  const keys: Uint8Array[] = []
+  for (let i = 0; i < opened.signatures.length; i++) {
+    const s = opened.signatures[i]!
+    const w = by[i]!
+    if (w === logVerifier) continue
     const time = cosignatureTime(s.signature)
     if (time === undefined) continue // only a foreign Verifier could have accepted it
     cosignatures.push(Object.freeze({ name: s.name, keyHash: s.keyHash, time }))
-    keys.add(toHex(w.publicKey))
+    if (!keys.some((k) => equalBytes(k, w.publicKey))) keys.push(w.publicKey)
   }
-  if (keys.size < quorum) {
-    throw new ProtocolError('PROTO_WITNESS_QUORUM', `${keys.size} of the required ${quorum} witnesses cosigned the checkpoint`, {
-      details: { have: keys.size, need: quorum, cosignatures },
+  if (keys.length < quorum) {
+    throw new ProtocolError('PROTO_WITNESS_QUORUM', `${keys.length} of the required ${quorum} witnesses cosigned the checkpoint`, {
+      details: { have: keys.length, need: quorum, cosignatures },
     })
   }
   return Object.freeze({ checkpoint, text: opened.text, cosignatures: Object.freeze(cosignatures) })

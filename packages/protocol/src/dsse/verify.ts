@@ -66,15 +66,45 @@ export interface VerifiedEnvelope {
  * })
  */
 export function verifyEnvelope(env: Envelope, policy: VerifyPolicy<TrustedKey>, crypto?: CryptoProvider): VerifiedEnvelope {
+  return verifyEnvelopeWith(env, { payloadType: policy.payloadType, keys: ed25519Keys(policy.keys, crypto), threshold: policy.threshold })
+}
+
+/** Trusted Ed25519 keys as VerifierKeys that check through the provider. */
+function ed25519Keys(trusted: readonly TrustedKey[], crypto?: CryptoProvider): VerifierKey[] {
   const provider = cryptoProvider(crypto)
-  const keys = policy.keys.map((k): VerifierKey => {
+  return trusted.map((k): VerifierKey => {
     if (!(k.publicKey instanceof Uint8Array) || k.publicKey.length !== ED25519_PUBLIC_KEY_LENGTH) {
       fail('PROTO_KEY_INVALID', `trusted key ${JSON.stringify(k.keyid)} is not a 32-byte Ed25519 public key`)
     }
     const publicKey = k.publicKey
     return { keyid: k.keyid, publicKey, verify: (m, s) => provider.verify(publicKey, m, s) }
   })
-  return verifyEnvelopeWith(env, { payloadType: policy.payloadType, keys, threshold: policy.threshold })
+}
+
+/**
+ * Trusted Ed25519 keys checked and grouped once, for a caller that verifies
+ * many envelopes against the same keys (verifyCommand, per root): what
+ * verifyEnvelope would otherwise redo per envelope. The keys must not be
+ * mutated afterwards. @internal (not re-exported)
+ */
+export interface TrustedKeySet {
+  readonly distinct: readonly DistinctKey[]
+  readonly byKeyid: ReadonlyMap<string, readonly DistinctKey[]>
+}
+
+/** @internal (not re-exported) */
+export function trustedKeySet(trusted: readonly TrustedKey[], crypto?: CryptoProvider): TrustedKeySet {
+  const { all, byKeyid } = distinctKeys(ed25519Keys(trusted, crypto))
+  return { distinct: all, byKeyid }
+}
+
+/**
+ * verifyEnvelope against a TrustedKeySet: the same checks, in the same
+ * order, with the same errors. @internal (not re-exported)
+ */
+export function verifyEnvelopeWithSet(env: Envelope, payloadType: string, keys: TrustedKeySet, threshold: number): VerifiedEnvelope {
+  checkThresholdAndType(env, payloadType, threshold)
+  return countSignatures(env, keys.distinct, keys.byKeyid, threshold)
 }
 
 /**
@@ -91,15 +121,27 @@ export function verifyEnvelope(env: Envelope, policy: VerifyPolicy<TrustedKey>, 
  * })
  */
 export function verifyEnvelopeWith(env: Envelope, policy: VerifyPolicy<VerifierKey>): VerifiedEnvelope {
-  const { threshold } = policy
+  checkThresholdAndType(env, policy.payloadType, policy.threshold)
+  const { all, byKeyid } = distinctKeys(policy.keys)
+  return countSignatures(env, all, byKeyid, policy.threshold)
+}
+
+function checkThresholdAndType(env: Envelope, payloadType: string, threshold: number): void {
   if (!Number.isSafeInteger(threshold) || threshold < 1) fail('PROTO_MALFORMED', 'the signature threshold must be a positive integer')
-  if (env.payloadType !== policy.payloadType) {
+  if (env.payloadType !== payloadType) {
     // Checked first: a type we do not accept needs no signature check.
     throw new ProtocolError('PROTO_PAYLOAD_TYPE', 'the envelope carries an unexpected payload type', {
-      details: { expected: policy.payloadType, actual: env.payloadType },
+      details: { expected: payloadType, actual: env.payloadType },
     })
   }
-  const { all: distinct, byKeyid } = distinctKeys(policy.keys)
+}
+
+function countSignatures(
+  env: Envelope,
+  distinct: readonly DistinctKey[],
+  byKeyid: ReadonlyMap<string, readonly DistinctKey[]>,
+  threshold: number,
+): VerifiedEnvelope {
   const message = pae(env.payloadType, env.payload)
   const accepted = new Set<DistinctKey>()
   const attempts = new Map<DistinctKey, number>()
@@ -131,7 +173,8 @@ export function verifyEnvelopeWith(env: Envelope, policy: VerifyPolicy<VerifierK
   return Object.freeze({ payloadType: env.payloadType, payload: env.payload, signedBy: Object.freeze(signedBy) })
 }
 
-interface DistinctKey {
+/** @internal */
+export interface DistinctKey {
   /** The keyid of the first policy entry with this public key: the name reported in signedBy. */
   readonly keyid: string
   /** Every keyid the policy gives this public key. */

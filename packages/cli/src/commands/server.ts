@@ -1,0 +1,115 @@
+/**
+ * `palisade server`: run the palisade server in this process until SIGINT
+ * or SIGTERM.
+ *
+ *     palisade server [--listen host:port] [--data DIR] [--public-url URL]
+ *
+ * Settings not given here come from the environment (PALISADE_LISTEN,
+ * PALISADE_DATA_DIR, PALISADE_DATABASE_URL, PALISADE_LOG_LEVEL,
+ * PALISADE_PUBLIC_URL; see @palisade/server config.ts). The server logs to
+ * stdout and prints its one-time setup code itself.
+ *
+ * @palisade/server is loaded only when this command runs, through the
+ * small slice of its API declared below: every other command starts
+ * without loading a web server and a database driver, and the CLI builds
+ * without the server package's types.
+ */
+import type { Command } from 'commander'
+import type { CliContext } from '../context.js'
+import { CliError } from '../errors.js'
+
+/** The slice of @palisade/server this command uses. */
+interface ServerModule {
+  loadConfig(sources: { readonly env?: Readonly<Record<string, string | undefined>>; readonly argv?: readonly string[] }): unknown
+  startServer(config: unknown, options?: { readonly handleSignals?: boolean }): Promise<{ readonly url: string; close(): Promise<void> }>
+}
+
+/** How long a graceful stop may take before the command gives up. */
+const STOP_TIMEOUT_MS = 10_000
+const SERVER_MODULE = '@palisade/server'
+
+/** Registers `palisade server`. */
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('server')
+    .description('run the palisade server until Ctrl-C (SIGINT) or SIGTERM')
+    .option('--listen <host:port>', 'address to listen on (default: $PALISADE_LISTEN or 127.0.0.1:8080)')
+    .option('--data <dir>', 'data directory, holding the SQLite database (default: $PALISADE_DATA_DIR or ./data)')
+    .option('--public-url <url>', 'the URL agents and admins reach the server at (needed when listening on all interfaces)')
+    .action(async (opts: { listen?: string; data?: string; publicUrl?: string }, cmd: Command) => {
+      const inv = ctx.invocation(cmd)
+      const mod = await loadServerModule()
+      const argv: string[] = []
+      if (opts.listen !== undefined) argv.push('--listen', opts.listen)
+      if (opts.data !== undefined) argv.push('--data-dir', opts.data)
+      if (opts.publicUrl !== undefined) argv.push('--public-url', opts.publicUrl)
+      let config: unknown
+      try {
+        config = mod.loadConfig({ env: ctx.deps.env, argv })
+      } catch (e) {
+        throw new CliError('CLI_ARG_INVALID', String((e as Error)?.message ?? e), { cause: e, hint: 'run `palisade server --help`' })
+      }
+      // Signals are the one piece of process state a command owns here:
+      // the server runs until the process is asked to stop.
+      const stopped = waitForSignal()
+      let handle: Awaited<ReturnType<ServerModule['startServer']>>
+      try {
+        handle = await mod.startServer(config, { handleSignals: false })
+      } catch (e) {
+        stopped.cancel()
+        const code = (e as { code?: unknown } | null)?.code
+        const why = code === 'EADDRINUSE' ? 'the address is already in use' : String((e as Error)?.message ?? e).split('\n', 1)[0]
+        throw new CliError('CLI_SERVER_START', `the server could not start: ${why}`, { cause: e })
+      }
+      inv.out.note(`palisade server listening on ${handle.url} (Ctrl-C to stop)`)
+      const signal = await stopped.promise
+      inv.out.note(`${signal}: stopping…`)
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CliError('CLI_SERVER_START', `the server did not stop within ${STOP_TIMEOUT_MS / 1000} s`)), STOP_TIMEOUT_MS)
+        timer.unref()
+      })
+      try {
+        await Promise.race([handle.close(), timeout])
+      } finally {
+        clearTimeout(timer)
+      }
+      inv.out.result({ url: handle.url, stopped: signal }, () => 'palisade server stopped')
+    })
+}
+
+async function loadServerModule(): Promise<ServerModule> {
+  let mod: Partial<ServerModule>
+  try {
+    mod = (await import(SERVER_MODULE)) as Partial<ServerModule>
+  } catch (e) {
+    throw new CliError('CLI_SERVER_START', `cannot load ${SERVER_MODULE}: ${String((e as Error)?.message ?? e).split('\n', 1)[0]}`, {
+      cause: e,
+      hint: 'install the server package (npm install, then build), or run the server from its own package',
+    })
+  }
+  if (typeof mod.loadConfig !== 'function' || typeof mod.startServer !== 'function') {
+    throw new CliError('CLI_SERVER_START', `${SERVER_MODULE} does not export loadConfig and startServer`)
+  }
+  return mod as ServerModule
+}
+
+/**
+ * Resolves with the first SIGINT or SIGTERM. The handlers are removed once
+ * one arrives, so a second Ctrl-C takes the default action and ends a stop
+ * that hangs.
+ */
+function waitForSignal(): { promise: Promise<NodeJS.Signals>; cancel(): void } {
+  const signals = ['SIGINT', 'SIGTERM'] as const
+  let done: (s: NodeJS.Signals) => void = () => undefined
+  const promise = new Promise<NodeJS.Signals>((resolve) => (done = resolve))
+  const handler = (s: NodeJS.Signals): void => {
+    cancel()
+    done(s)
+  }
+  const cancel = (): void => {
+    for (const s of signals) process.off(s, handler)
+  }
+  for (const s of signals) process.on(s, handler)
+  return { promise, cancel }
+}
