@@ -143,6 +143,11 @@ export function register(program: Command, ctx: CliContext): void {
       const detail = opts.wait === true ? await waitFor(ctx, inv, session, id, opts.timeout, opts.poll) : await getCommand(session, id)
       inv.out.result(commandResultsJson(detail), () => formatCommandResults(detail))
       const p = progressOf(detail)
+      if (!p.finished && detail.status === 'awaiting-signatures') {
+        throw new CliError('CLI_COMMAND_INCOMPLETE', `${id} is awaiting signatures (${detail.signatures.length} of ${detail.threshold}): nothing runs until the threshold is met`, {
+          hint: `another admin signs it with \`palisade command sign ${id} --key <name>\``,
+        })
+      }
       if (!p.finished) {
         throw new CliError('CLI_COMMAND_INCOMPLETE', `${p.total - p.answered} of ${p.total} target device(s) of ${id} have not answered${opts.wait === true ? ` within ${opts.timeout}s` : ''} (status ${detail.status})`, {
           hint: `run \`palisade command status ${id} --wait\`${opts.wait === true ? ' with a longer --timeout' : ''}`,
