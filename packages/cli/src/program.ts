@@ -24,6 +24,7 @@ import * as alerts from './commands/alerts.js'
 import * as log from './commands/log.js'
 import * as server from './commands/server.js'
 import * as witness from './commands/witness.js'
+import * as incident from './commands/incident.js'
 
 /** Adds one command (or command group) to the program. */
 export type Register = (program: Command, ctx: CliContext) => void
@@ -39,6 +40,7 @@ export const COMMANDS: readonly Register[] = [
   devices.register,
   alerts.register,
   log.register,
+  incident.register,
   server.register,
   witness.register,
   agent.register,

@@ -1,8 +1,9 @@
 /**
- * Building version 1 of an org root (protocol root/root.ts) from what the
- * admin typed. Pure: the time comes in. The payload is canonical JSON
- * (RFC 8785) parsed back by protocol's own parser, so the CLI never asks
- * anyone to sign a root that devices would refuse.
+ * Building a version of an org root (protocol root/root.ts) from what the
+ * admin typed: version 1 here, later versions through root-changes.ts.
+ * Pure: the time comes in. The payload is canonical JSON (RFC 8785)
+ * parsed back by protocol's own parser, so the CLI never asks anyone to
+ * sign a root that devices would refuse.
  */
 import {
   ACTION_KINDS,
@@ -41,6 +42,12 @@ export interface BuiltRoot {
   readonly fingerprint: string
 }
 
+/** Which version a root is, and whether it freezes every command. */
+export interface VersionSpec {
+  readonly version: number
+  readonly frozen: boolean
+}
+
 /**
  * Builds root v1, admins sorted by name. Throws CLI_ARG_INVALID with a sentence for each way the
  * options can contradict each other (a threshold above the admin count, a
@@ -51,6 +58,18 @@ export interface BuiltRoot {
  *   validForSeconds: 365 * 86400, maxCommandValiditySeconds: 7 * 86400 })
  */
 export function buildRootV1(spec: RootSpec): BuiltRoot {
+  return buildRoot({ ...spec, version: 1, frozen: false })
+}
+
+/**
+ * Builds any version of a root from a complete spec, with the checks of
+ * buildRootV1. What a version may change relative to the one before is
+ * decided by its builder (root-changes.ts), and its signatures by protocol.
+ *
+ * @example
+ * const v2 = buildRoot({ ...spec, version: 2, frozen: true })
+ */
+export function buildRoot(spec: RootSpec & VersionSpec): BuiltRoot {
   const invalid = (why: string): never => {
     throw new CliError('CLI_ARG_INVALID', `the root cannot be built: ${why}`)
   }
@@ -79,7 +98,7 @@ export function buildRootV1(spec: RootSpec): BuiltRoot {
   const doc = {
     type: ROOT_TYPE,
     org: spec.org,
-    version: 1,
+    version: spec.version,
     issuedAt: spec.issuedAt,
     expiresAt: spec.issuedAt + spec.validForSeconds,
     admins,
@@ -87,7 +106,7 @@ export function buildRootV1(spec: RootSpec): BuiltRoot {
     witnesses: { quorum: spec.witnesses.quorum, keys: [...spec.witnesses.keys] },
     log: { origin: spec.log.origin, key: spec.log.key },
     maxCommandValiditySeconds: spec.maxCommandValiditySeconds,
-    frozen: false,
+    frozen: spec.frozen,
   }
   const payload = canonicalJsonBytes(doc)
   try {

@@ -6,16 +6,19 @@
  */
 import { CliError, ioError } from '../errors.js'
 import { readFileBounded, writeFileAtomic } from '../io/atomic-file.js'
-import { formatRootDraft, parseRootDraft, ROOT_DRAFT_MAX_BYTES, type RootDraft } from './root-draft.js'
+import { formatRootDraft, parseRootDraft, ROOT_DRAFT_MAX_BYTES, type DraftKinds, type RootDraft } from './root-draft.js'
 
-/** Reads and checks the draft at `path` (CLI_ROOT_DRAFT_INVALID, CLI_IO). */
-export async function readRootDraftFile(path: string): Promise<RootDraft> {
+/**
+ * Reads and checks the draft at `path` (CLI_ROOT_DRAFT_INVALID, CLI_IO);
+ * a rotation draft only with `kinds` 'any'.
+ */
+export async function readRootDraftFile(path: string, kinds: DraftKinds = 'v1'): Promise<RootDraft> {
   const raw = await readFileBounded(path, ROOT_DRAFT_MAX_BYTES, {
     onInvalid: (why) => new CliError('CLI_ROOT_DRAFT_INVALID', `cannot use root draft ${path}: ${why}`, { details: { path } }),
     allowSpecial: true,
   })
   if (raw === undefined) throw new CliError('CLI_IO', `no root draft at ${path}`, { details: { path } })
-  return parseRootDraft(new Uint8Array(raw), path)
+  return parseRootDraft(new Uint8Array(raw), path, kinds)
 }
 
 /** Writes `draft` to `path`; `replace` says whether an existing file may be replaced. */
