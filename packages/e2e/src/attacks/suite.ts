@@ -1,0 +1,46 @@
+/**
+ * The order the scenarios run in against one agent process. Order matters
+ * where state does: the first control gives the agent a checkpoint (which
+ * the fork and rollback attacks need) and a command to replay; the
+ * rotation control moves it to root v2 (which the rollback and
+ * removed-key attacks need); scenarios that drop the connection or restart
+ * the agent come last, since each reconnect waits out the agent's backoff.
+ */
+import { controlFinal, controlFirst, controlRotation } from './control.scenarios.js'
+import { frameScenarios } from './frames.scenarios.js'
+import { historyScenarios } from './history.scenarios.js'
+import { payloadScenarios } from './payload.scenarios.js'
+import { quorumScenarios } from './quorum.scenarios.js'
+import { replayScenarios } from './replay.scenarios.js'
+import { rootScenariosV1, rootScenariosV2, rotationScenarios } from './roots.scenarios.js'
+import type { Scenario } from './scenario.js'
+
+const bySlug = (list: readonly Scenario[], slug: string): Scenario => {
+  const s = list.find((x) => x.slug === slug)
+  if (s === undefined) throw new Error(`no scenario ${slug}`)
+  return s
+}
+const inPlace = frameScenarios.filter((s) => !['handshake-skipped', 'oversize-frame', 'binary-frame'].includes(s.slug))
+
+export const SUITE: readonly Scenario[] = [
+  controlFirst,
+  ...quorumScenarios,
+  ...payloadScenarios,
+  ...historyScenarios,
+  ...rootScenariosV1,
+  ...rotationScenarios,
+  controlRotation,
+  ...rootScenariosV2,
+  bySlug(replayScenarios, 'replay-same-connection'),
+  ...inPlace,
+  bySlug(replayScenarios, 'replay-after-reconnect'),
+  bySlug(frameScenarios, 'handshake-skipped'),
+  // the restart also resets the agent's reconnect backoff for the two after it
+  bySlug(replayScenarios, 'replay-after-restart'),
+  bySlug(frameScenarios, 'oversize-frame'),
+  bySlug(frameScenarios, 'binary-frame'),
+  controlFinal,
+]
+
+const slugs = SUITE.map((s) => s.slug)
+if (new Set(slugs).size !== slugs.length) throw new Error('scenario slugs repeat')
