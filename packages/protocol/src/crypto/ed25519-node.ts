@@ -20,12 +20,12 @@ type KeyObject = ReturnType<typeof nc.createPublicKey>
 const KEY_CACHE_MAX = 4096
 const keyCache = new Map<string, KeyObject>()
 
-// Building the string key above costs more than 1 µs per call (measured
-// with String.fromCharCode(...raw)), and the same few key arrays (held by
-// verifiers and parsed roots) come back on every delivery. So first look the
+// Building that string key cost 0.8 µs per verification (0.15 µs with
+// apply() rather than a spread), and the same few key arrays, held by
+// verifiers and parsed roots, come back on every delivery. So first look the
 // array itself up, and trust that entry only while its bytes are still the
-// ones the KeyObject was made from: a caller that mutates the array gets the
-// lookup by value again. Comparing 32 bytes costs some 30 ns.
+// ones the KeyObject was made from (comparing them costs 0.03 µs): a caller
+// that changes the array in place gets the lookup by value again.
 const byArray = new WeakMap<Uint8Array, { readonly raw: Uint8Array; readonly key: KeyObject }>()
 
 function publicKeyObject(raw: Uint8Array): KeyObject | undefined {
@@ -42,7 +42,8 @@ function publicKeyObject(raw: Uint8Array): KeyObject | undefined {
     if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string)
     keyCache.set(id, k)
   }
-  byArray.set(raw, { raw: raw.slice(), key: k })
+  // new Uint8Array(raw) copies; raw.slice() would not if raw is a Buffer.
+  byArray.set(raw, { raw: new Uint8Array(raw), key: k })
   return k
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import {
   verifyCommand, initialTrustState, encodeTrustState, decodeTrustState, merkleTargets, targetProof, toBase64, dsse,
-  parseDelivery, formatDelivery, ProtocolError, type TrustState, type Delivery, type VerifyResult,
+  parseDelivery, formatDelivery, ProtocolError, nodeCrypto, type CryptoProvider, type TrustState, type Delivery, type VerifyResult,
 } from '../../dist/node.js'
 import { key, NOW, TestOrg } from '../fixtures/org.js'
 
@@ -62,6 +62,33 @@ describe('verifyCommand — accepted', () => {
     const r = verifyCommand(state, await org.delivery(i, undefined, { rootUpdates: [v2] }), device, NOW)
     assert.ok(r.ok, !r.ok ? r.message : '')
     if (r.ok) assert.equal(r.nextState.roots.length, 2)
+  })
+})
+
+describe('verifyCommand — crypto provider', () => {
+  // verifyCommand keeps per-root verifiers between calls; each must check
+  // through the provider of the call at hand.
+  describe('when the same root is used with a second provider', () => {
+    it('checks every signature through that provider, and rejects when it refuses them', async () => {
+      const { org, state } = await setup({ witnesses: 2, quorum: 2 })
+      const i = org.append(await org.signCommand())
+      const delivery = await org.delivery(i)
+      assert.ok(verifyCommand(state, delivery, device, NOW).ok)
+      const seen: Uint8Array[] = []
+      const counting: CryptoProvider = {
+        ...nodeCrypto,
+        name: 'counting',
+        verify: (pub, msg, sig) => {
+          seen.push(pub)
+          return nodeCrypto.verify(pub, msg, sig)
+        },
+      }
+      assert.ok(verifyCommand(state, delivery, device, NOW, counting).ok)
+      assert.equal(seen.length, 5, '2 admin signatures, the log signature and 2 cosignatures')
+      const refusing: CryptoProvider = { ...nodeCrypto, name: 'refusing', verify: () => false }
+      rejected(verifyCommand(state, delivery, device, NOW, refusing), 'PROTO_SIG_THRESHOLD')
+      assert.ok(verifyCommand(state, delivery, device, NOW).ok, 'and the first provider still works')
+    })
   })
 })
 

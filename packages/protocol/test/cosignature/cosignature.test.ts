@@ -182,6 +182,18 @@ describe('verifyCosignature', () => {
       assert.equal(outcome(() => verifyCosignature(BODY, formatSignatureLine({ ...sig, signature: huge }), witness)), 'PROTO_SIG_INVALID')
     })
   })
+  describe('when the timestamp is at the edge of the safe integers', () => {
+    it('cosignatureTime reads 2^53-1 and refuses 2^53, and reads every byte big-endian', () => {
+      const sig = new Uint8Array(72)
+      const withTime = (bytes: number[]) => { const s = sig.slice(); s.set(bytes); return s }
+      assert.equal(cosignatureTime(withTime([0x00, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])), Number.MAX_SAFE_INTEGER)
+      assert.equal(cosignatureTime(withTime([0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])), undefined)
+      assert.equal(cosignatureTime(withTime([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])), undefined)
+      assert.equal(cosignatureTime(withTime([0x00, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06])), 0x010203040506)
+      assert.equal(cosignatureTime(withTime([0, 0, 0, 0, 0x80, 0, 0, 1])), 0x80000001)
+      assert.equal(cosignatureTime(sig.subarray(1)), undefined, 'not 72 bytes')
+    })
+  })
   describe('when the line is malformed', () => {
     it('throws PROTO_MALFORMED', () => {
       for (const bad of [LINE.slice(0, -1), LINE.replace('\u2014', '-'), LINE + LINE, '\n', '']) {

@@ -199,3 +199,46 @@ describe('Ed25519 malformed keys and signatures', () => {
     assert.equal(cryptoProvider().verify, nodeVerify)
   })
 })
+
+describe('nodeVerify key cache', () => {
+  // nodeVerify remembers the KeyObject of a key array it has seen; the bytes,
+  // not the array, must decide which key verifies.
+  describe('when a key array is changed in place after a verification', () => {
+    it('verifies under the new bytes, never under the cached key', () => {
+      const a = nodePublicKey(utf8('a'.repeat(32)))
+      const b = nodePublicKey(utf8('b'.repeat(32)))
+      const msg = utf8('message')
+      const sigA = nodeSign(utf8('a'.repeat(32)), msg)
+      const sigB = nodeSign(utf8('b'.repeat(32)), msg)
+      const key = a.slice()
+      assert.equal(nodeVerify(key, msg, sigA), true)
+      key.set(b)
+      assert.equal(nodeVerify(key, msg, sigA), false)
+      assert.equal(nodeVerify(key, msg, sigB), true)
+      key.set(a)
+      assert.equal(nodeVerify(key, msg, sigA), true)
+      assert.equal(nodeVerify(key, msg, sigB), false)
+    })
+  })
+  describe('when the key is a Buffer changed in place (Buffer.slice() does not copy)', () => {
+    it('verifies under the new bytes', () => {
+      const msg = utf8('message')
+      const sigA = nodeSign(utf8('d'.repeat(32)), msg)
+      const key = Buffer.from(nodePublicKey(utf8('d'.repeat(32))))
+      assert.equal(nodeVerify(key, msg, sigA), true)
+      key.set(nodePublicKey(utf8('e'.repeat(32))))
+      assert.equal(nodeVerify(key, msg, sigA), false)
+      assert.equal(nodeVerify(key, msg, nodeSign(utf8('e'.repeat(32)), msg)), true)
+    })
+  })
+  describe('when two arrays hold the same key', () => {
+    it('verifies through either', () => {
+      const seed = utf8('c'.repeat(32))
+      const msg = utf8('message')
+      const sig = nodeSign(seed, msg)
+      const k1 = nodePublicKey(seed)
+      assert.equal(nodeVerify(k1, msg, sig), true)
+      assert.equal(nodeVerify(k1.slice(), msg, sig), true)
+    })
+  })
+})

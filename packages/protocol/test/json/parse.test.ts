@@ -170,6 +170,13 @@ describe('parseJson bounds', () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000)
     assert.throws(() => parseJson(deep, 1 << 20, 'doc'), (e) => e instanceof ProtocolError)
   })
+  it('reports a duplicate name before the nesting, however deep the duplicate is', () => {
+    const n = 10_000
+    const nested = (inner: string) => '{"a":'.repeat(n) + inner + '}'.repeat(n)
+    assert.throws(() => parseJson(nested('{"b":1,"\\u0062":2}'), 1 << 20, 'doc'), malformed)
+    assert.throws(() => parseJson(nested('{"b":1,"c":2}'), 1 << 20, 'doc'), tooLarge)
+    assert.throws(() => parseJson(`[${nested('1')},{"x":{"y":1},"x":2}]`, 1 << 20, 'doc'), malformed)
+  })
 })
 
 describe('parseJson encoding and syntax', () => {
