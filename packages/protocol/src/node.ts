@@ -8,4 +8,4 @@ import { installCryptoProvider } from './crypto/provider.js'
 installCryptoProvider(nodeCrypto)
 
 export * from './index.js'
-export { nodeCrypto, nodeEd25519, nodeSign, nodeVerify, nodePublicKey } from './crypto/ed25519-node.js'
+export { nodeCrypto, nodeCryptoNativeHash, nodeEd25519, nodeSign, nodeVerify, nodePublicKey } from './crypto/ed25519-node.js'
