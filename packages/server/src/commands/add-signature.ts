@@ -54,6 +54,12 @@ export async function addSignature(
   const current = await currentRoot(db, org)
   if (current === undefined) throw new ServerError('SRV_CONFLICT', 'the org has no root of trust yet')
   const root = current.root
+  // A frozen root (incident freeze) stops approvals here too: devices would
+  // refuse the command anyway (PROTO_FROZEN), but logging it while frozen
+  // would leave an approved command waiting to run the moment the org thaws.
+  if (root.frozen && command.status === 'awaiting-signatures') {
+    throw new ProtocolError('PROTO_FROZEN', `root v${root.version} freezes all commands: ${id} cannot be approved until the org is unfrozen`)
+  }
   const admin = root.admins.find((a) => a.id === keyid)
   if (admin === undefined) {
     throw new ServerError('SRV_VALIDATION', `keyid ${keyid} is not an admin key of root v${root.version}`, {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { COMMAND_PAYLOAD_TYPE, dsse, fromBase64, fromUtf8, merkleTargets, parseCommandPayload, toBase64 } from '@palisade/protocol'
+import { COMMAND_PAYLOAD_TYPE, ROOT_PAYLOAD_TYPE, canonicalJsonBytes, dsse, fromBase64, fromUtf8, merkleTargets, parseCommandPayload, toBase64 } from '@palisade/protocol'
 import {
   approve,
   commandPayload,
@@ -192,5 +192,24 @@ describe('GET /v1/orgs/:org/commands', { concurrency: true }, () => {
     assert.equal(other.statusCode, 404)
     const badLimit = await o.app.inject({ method: 'GET', url: `/v1/orgs/${o.org}/commands?limit=0`, headers: o.auth })
     assert.equal(badLimit.statusCode, 400)
+  })
+
+  it('refuses to approve a command while the org root is frozen (PROTO_FROZEN), and logs nothing', async (t) => {
+    const o = await createTestOrg(t)
+    await enrollDevice(o)
+    const cmd = await draftCommand(o)
+    const v1 = dsse.parseEnvelope(o.rootEnvelopes[0]!)
+    const frozen = { ...JSON.parse(fromUtf8(v1.payload)), version: 2, frozen: true }
+    const [a0, a1] = o.admins
+    const env = await dsse.signEnvelope(ROOT_PAYLOAD_TYPE, canonicalJsonBytes(frozen), [a0!, a1!].map((a) => dsse.ed25519Signer(a.id, a.seed)))
+    await post(o.app, `/v1/orgs/${o.org}/roots`, { envelope: dsse.formatEnvelope(env) }, 201, o.auth)
+    for (const a of [a0!, a1!]) {
+      const res = await sign(o, cmd.id, { keyid: a.id, sig: signPayload(a, cmd.payload) })
+      assert.equal(res.statusCode, 422)
+      assert.equal(res.json().code, 'PROTO_FROZEN')
+    }
+    const shown = (await o.app.inject({ method: 'GET', url: `/v1/orgs/${o.org}/commands/${cmd.id}`, headers: o.auth })).json()
+    assert.equal(shown.status, 'awaiting-signatures')
+    assert.equal(shown.logIndex, null)
   })
 })
