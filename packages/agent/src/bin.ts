@@ -20,7 +20,7 @@ import { resolve } from 'node:path'
 import { installCryptoProvider, nodeCryptoNativeHash } from '@palisade/protocol'
 import { isAgentError } from './errors.js'
 import { lineLogger } from './runtime/logger.js'
-import { runAgent } from './runtime/run-agent.js'
+import { runAgentUntilSignal } from './runtime/run-until-signal.js'
 import { defaultStateDir } from './state/layout.js'
 
 const USAGE = 'usage: palisade-agent run [--state-dir DIR] [--policy FILE]\n'
@@ -52,20 +52,8 @@ async function main(): Promise<number> {
     return 2
   }
   const logger = lineLogger((line) => void process.stderr.write(line), false)
-  const stop = new AbortController()
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (!stop.signal.aborted) {
-      logger.log('info', 'stopping', { signal })
-      stop.abort()
-      return
-    }
-    logger.log('warn', 'second signal: exiting now; a command in progress will be reported as interrupted at the next start', { signal })
-    process.exit(130)
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
   try {
-    await runAgent({ stateDir: args.stateDir, policyPath: args.policy, logger, signal: stop.signal })
+    await runAgentUntilSignal({ stateDir: args.stateDir, policyPath: args.policy, logger })
     return 0
   } catch (e) {
     const code = isAgentError(e) ? e.code : 'AGENT_INTERNAL'

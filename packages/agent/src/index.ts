@@ -12,6 +12,7 @@
  */
 export { enroll, type EnrollOptions, type Enrollment } from './enroll.js'
 export { runAgent, RUN_AGENT_DEFAULTS, type RunAgentOptions } from './runtime/run-agent.js'
+export { runAgentUntilSignal } from './runtime/run-until-signal.js'
 export { agentStatus, type AgentStatus } from './status.js'
 export { lineLogger, silentLogger, type AgentLogger, type LogLevel } from './runtime/logger.js'
 export { INTERRUPTED_PREFIX } from './runtime/recover.js'

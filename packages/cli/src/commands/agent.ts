@@ -24,7 +24,7 @@ import {
   isAgentError,
   lineLogger,
   LOCAL_POLICY_PATH,
-  runAgent,
+  runAgentUntilSignal,
   type AgentStatus,
   type AnyAgentError,
 } from '@palisade/agent'
@@ -79,25 +79,7 @@ export function register(program: Command, ctx: CliContext): void {
       const inv = ctx.invocation(cmd)
       const stateDir = opts.stateDir ?? defaultStateDir()
       const logger = lineLogger((line) => void ctx.deps.stderr.write(line), inv.json)
-      const stop = new AbortController()
-      // The one place a command listens to the process: the agent lives until told to stop.
-      const onSignal = (signal: NodeJS.Signals): void => {
-        if (!stop.signal.aborted) {
-          logger.log('info', 'stopping', { signal })
-          stop.abort()
-          return
-        }
-        logger.log('warn', 'second signal: exiting now; a command in progress will be reported as interrupted at the next start', { signal })
-        process.exit(130)
-      }
-      process.on('SIGINT', onSignal)
-      process.on('SIGTERM', onSignal)
-      try {
-        await translate(() => runAgent({ stateDir, policyPath: opts.policy, logger, signal: stop.signal }))
-      } finally {
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
-      }
+      await translate(() => runAgentUntilSignal({ stateDir, policyPath: opts.policy, logger }))
       inv.out.result({ stopped: true, stateDir: resolve(stateDir) }, () => 'palisade agent stopped')
     })
 
