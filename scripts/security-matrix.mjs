@@ -86,13 +86,18 @@ rows.forEach((r, i) => {
 p()
 p('## Known gaps')
 p()
-if (gaps.length === 0) p('None.')
+const withheldClosed = rows.some((r) => r.slug === 'rotation-withheld' && r.role !== 'known-gap' && r.pass)
+if (gaps.length === 0) p(withheldClosed ? 'None open in this run; one is closed only under a condition:' : 'None.')
 for (const g of gaps) {
   p(`- **${esc(g.title)}** (\`${g.slug}\`, ${g.guarantee}): ${g.pass ? 'now refused: the gap is closed; drop the todo.' : `the agent **ran** it (observed: ${code(g.observed)}; expected ${code(g.expected)}). Why: ${esc(g.notes)}.`}`)
 }
 if (gaps.some((g) => g.slug === 'rotation-withheld' && !g.pass)) {
   p()
-  p('  Rotating a compromised admin key out (root v2) protects a device only once the server delivers v2: a breached server that withholds it keeps v1 in force, removed keys included, until v1 expires (`palisade org init` defaults to 365 days). By the same mechanism (not separately tested) a withheld freeze (`frozen` root) does not stop commands. The log records v2 before the command (G4), so monitors can see it; the device cannot. Closing it needs the device to learn the current root from something the server cannot forge, e.g. the latest root version and fingerprint bound into what witnesses cosign (a checkpoint extension line, with witnesses given the root envelopes to check), and a refusal with a new stable code when that root is newer than the device\'s. Until then: short root lifetimes, and monitors that alert on every rotation.')
+  p('  Rotating a compromised admin key out (root v2) protects a device only once the server delivers v2: a breached server that withholds it keeps v1 in force, removed keys included, until v1 expires. The log records v2 before the command (G4), so monitors can see it; the device cannot.')
+}
+if (withheldClosed) {
+  p()
+  p('- **Withheld root rotation (`rotation-withheld`, G3): closed, under a condition.** Every checkpoint of an org log carries one extension line `palisade-root <version> <fingerprint>` naming the newest root the server holds; a device refuses a checkpoint without exactly one such line (`PROTO_MALFORMED`), and one naming a newer root than its own, or its own version with another fingerprint (`PROTO_ROOT_STALE`: a root update was withheld). A server that withholds v2 must therefore get a witness quorum to cosign checkpoints that still name v1. A witness registered with the org\'s root pin (`palisade witness add-log --root-fingerprint`) cosigns only checkpoints naming exactly the newest root it verified from that pin, and learns newer roots from admins, never from the server (`POST /add-root`, sent by `palisade root upload --witness-url` before the server gets the rotation). So the gap is closed exactly when at least the root\'s quorum of witnesses pin the org\'s root and were shown v2 by the admins before it was uploaded. It stays open against witnesses added without `--root-fingerprint`, against witnesses the admins did not tell (`root upload` without `--witness-url`, which warns), and against a colluding witness quorum (as for forks). A withheld freeze (`frozen` root) is refused the same way, since it is a root version like any other (not separately tested).')
 }
 p()
 p('## Notes')

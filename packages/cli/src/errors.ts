@@ -171,6 +171,11 @@ export const CLI_ERROR_CODES = {
     hint: 'treat the server as compromised until the failures are explained; keep this output as evidence',
     exit: 1,
   },
+  CLI_WITNESS_REFUSED: {
+    summary: 'fewer witnesses than the root\'s quorum acknowledged the new root chain (POST /add-root), so it was not uploaded to the server',
+    hint: 'read each witness\'s answer above; fix or reach them (each must know the log: `palisade witness add-log --key … --root-fingerprint …`), then run `palisade root upload` again',
+    exit: 1,
+  },
   CLI_INTERNAL: {
     summary: 'an unexpected error: a bug in palisade',
     hint: 'set PALISADE_DEBUG=1 to see the stack trace, and report it',

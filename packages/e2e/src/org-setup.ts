@@ -43,7 +43,7 @@ export async function setupOrg(dir: string, url: string, setupCode: string): Pro
   const fingerprint = draft.match(/fingerprint:\s+([0-9a-f]{64})/)![1]!
   await ok(['root', 'sign', rootFile, '--key', 'alice', '--yes'], home('alice'))
   await ok(['root', 'sign', rootFile, '--key', 'bob', '--yes'], home('bob'))
-  await ok(['witness', 'add-log', '--data', witnessData, '--key', logKey])
+  await ok(['witness', 'add-log', '--data', witnessData, '--key', logKey, '--root-fingerprint', fingerprint])
   const init = await ok(['org', 'init', '--server', url, '--setup-code', setupCode, '--root', rootFile], home('alice'))
   if (!init.includes(fingerprint)) throw new Error(`org init did not confirm fingerprint ${fingerprint}:\n${init}`)
   const apiKey = JSON.parse(readFileSync(join(dir, 'home-alice', 'config.json'), 'utf8')).apiToken as string

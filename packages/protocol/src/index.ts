@@ -30,6 +30,14 @@ export * as dsse from './dsse/index.js'
 export { parseRoot, ROOT_PAYLOAD_TYPE, ROOT_TYPE, ACTION_KINDS, type Root, type AdminKey, type ActionKind } from './root/root.js'
 export { rootFingerprint, FINGERPRINT_RE } from './root/fingerprint.js'
 export {
+  formatRootLine,
+  parseRootLine,
+  isRootLine,
+  checkpointRootLine,
+  ROOT_LINE_PREFIX,
+  type RootLine,
+} from './root/root-line.js'
+export {
   verifyAnchorRoot,
   verifyRootUpdate,
   verifyRootChain,

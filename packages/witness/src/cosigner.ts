@@ -17,27 +17,62 @@
  * Trusts: the log keys in logs.json, its own key, and the data directory.
  */
 import type { FastifyBaseLogger } from 'fastify'
-import { cosignature, note, toBase64 } from '@palisade/protocol'
+import {
+  checkpointRootLine,
+  cosignature,
+  isProtocolError,
+  note,
+  parseJson,
+  toBase64,
+  verifyAnchorRoot,
+  verifyRootUpdate,
+  type SignedRoot,
+} from '@palisade/protocol'
 import { REFUSAL_STATUS, type RefusalCode } from './errors.js'
 import { KeyedMutex } from './keyed-mutex.js'
 import type { Webhook } from './notify/webhook.js'
 import { parseAddCheckpointRequest, type AddCheckpointRequest } from './request/add-checkpoint-request.js'
 import { emptyHead, judgeAddCheckpoint, type Refused } from './request/judge.js'
 import type { CheckpointStore } from './store/checkpoint-store.js'
-import type { LogRegistry } from './store/log-registry.js'
+import type { LogRegistry, TrustedLog } from './store/log-registry.js'
+import type { RootStore } from './store/root-store.js'
 import { excerpt, NOTE_EVIDENCE_CHARS, ORIGIN_CHARS, type RefusalLog, type RefusalRecord } from './store/refusal-log.js'
 import type { WitnessKey } from './store/witness-key.js'
 
 /** What add-checkpoint answers. */
 export type Outcome =
   | { readonly ok: true; readonly cosignature: string }
-  | { readonly ok: false; readonly code: RefusalCode; readonly storedSize?: number }
+  | { readonly ok: false; readonly code: RefusalCode; readonly storedSize?: number; readonly detail?: string }
+
+/** What add-root answers. */
+export type AddRootOutcome =
+  | { readonly ok: true; readonly origin: string; readonly version: number; readonly fingerprint: string; readonly updated: boolean }
+  | {
+      readonly ok: false
+      readonly status: 400 | 404 | 409 | 422
+      readonly code: 'WIT_MALFORMED' | 'WIT_LOG_UNKNOWN' | 'WIT_ROOT_NOT_PINNED' | 'WIT_ROOT_INVALID'
+      readonly detail: string
+    }
+
+/** The newest org root a witness verified for a log: the pinned v1 until /add-root moves it. */
+interface KnownRoot {
+  readonly version: number
+  readonly fingerprint: string
+}
+
+/** Largest add-root body (http/app.ts lets no larger one through). */
+export const ADD_ROOT_MAX_BYTES = 1024 * 1024
+
+/** Most root versions one /add-root chain may carry. */
+export const MAX_ROOT_CHAIN = 1024
 
 /** What the cosigner works with. */
 export interface CosignerDeps {
   readonly key: WitnessKey
   readonly logs: LogRegistry
   readonly store: CheckpointStore
+  /** The newest verified org root of each log with a pinned root. */
+  readonly roots: RootStore
   readonly refusals: RefusalLog
   readonly webhook: Webhook | undefined
   /** POSIX seconds. */
@@ -80,6 +115,17 @@ export class Cosigner {
       const stored = await this.#deps.store.get(log.origin)
       const j = judgeAddCheckpoint(req, log.verifier, stored ?? emptyHead())
       if (!j.ok) return this.#refuseJudged(facts, req, j, body)
+      // A Palisade org log (pinned root): the checkpoint must name exactly
+      // the newest root the admins showed us, so a server withholding a
+      // rotation from devices cannot get it cosigned.
+      if (log.rootFingerprint !== undefined) {
+        const known = await this.#knownRoot(log)
+        const refusal = judgeRootLine(j.checkpoint.extensions, known)
+        if (refusal !== undefined) {
+          const r = await this.#refuseJudged(facts, req, { ok: false, code: refusal.code, storedSize: stored?.size ?? 0, checkpoint: j.checkpoint }, body)
+          return { ...r, detail: refusal.detail }
+        }
+      }
 
       const time = this.#deps.now()
       const line = await cosignature.cosign(j.text, { name: this.#deps.key.name, seed: this.#deps.key.seed }, time)
@@ -105,6 +151,86 @@ export class Cosigner {
       })
       return { ok: true, cosignature: line }
     })
+  }
+
+  /**
+   * Handles one add-root body, `{ "origin": "<log origin>", "roots": ["<root v1 envelope JSON>", …] }`:
+   * the whole chain from v1, which must verify from the fingerprint pinned
+   * for the log (verifyAnchorRoot, then verifyRootUpdate version by version:
+   * what verifyRootChain does, without its expiry check, since an expired
+   * newest root must still fence off the older ones). Records the newest
+   * version if it is newer than the one known; never goes back. A chain that
+   * disagrees with the version already verified (another fingerprint at
+   * that version) is refused as WIT_ROOT_INVALID. Anyone may call it: only
+   * admin-signed chains verify.
+   *
+   * @example
+   * await cosigner.addRoot(utf8(JSON.stringify({ origin, roots: [v1, v2] })), { ip, log })
+   */
+  async addRoot(body: Uint8Array, facts: RequestFacts): Promise<AddRootOutcome> {
+    const refuse = (status: 400 | 404 | 409 | 422, code: 'WIT_MALFORMED' | 'WIT_LOG_UNKNOWN' | 'WIT_ROOT_NOT_PINNED' | 'WIT_ROOT_INVALID', detail: string): AddRootOutcome => {
+      facts.log.warn({ code, status, detail: detail.slice(0, 300) }, 'add-root refused')
+      return { ok: false, status, code, detail }
+    }
+    let origin: unknown
+    let roots: unknown
+    try {
+      const doc = parseJson(body, ADD_ROOT_MAX_BYTES, 'an add-root body')
+      if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error('not an object')
+      ;({ origin, roots } = doc as Record<string, unknown>)
+    } catch {
+      return refuse(400, 'WIT_MALFORMED', 'the body is not a JSON object { "origin", "roots" }')
+    }
+    if (typeof origin !== 'string' || !Array.isArray(roots) || roots.length === 0 || !roots.every((r) => typeof r === 'string')) {
+      return refuse(400, 'WIT_MALFORMED', 'the body needs "origin" (a string) and "roots" (root envelope JSON strings, from v1)')
+    }
+    if (roots.length > MAX_ROOT_CHAIN) return refuse(400, 'WIT_MALFORMED', `at most ${MAX_ROOT_CHAIN} root versions`)
+    const log = (await this.#deps.logs.current()).get(origin)
+    if (log === undefined) return refuse(404, 'WIT_LOG_UNKNOWN', `this witness does not witness ${JSON.stringify(origin.slice(0, ORIGIN_CHARS))}`)
+    const pin = log.rootFingerprint
+    if (pin === undefined) {
+      return refuse(409, 'WIT_ROOT_NOT_PINNED', `log ${log.origin} was registered without --root-fingerprint; this witness does not track its root`)
+    }
+    let chain: SignedRoot[]
+    try {
+      chain = [verifyAnchorRoot(roots[0] as string, pin)]
+      for (const e of roots.slice(1) as string[]) chain.push(verifyRootUpdate(chain[chain.length - 1]!, e))
+    } catch (e) {
+      if (!isProtocolError(e)) throw e
+      return refuse(422, 'WIT_ROOT_INVALID', `${e.code}: ${e.message}`)
+    }
+    if (chain[0]!.root.log.origin !== log.origin) {
+      return refuse(422, 'WIT_ROOT_INVALID', `root v1 names log ${chain[0]!.root.log.origin}, not ${log.origin}`)
+    }
+    return this.#mutex.run(log.origin, async () => {
+      const known = await this.#knownRoot(log)
+      const newest = chain[chain.length - 1]!
+      const same = chain[known.version - 1]
+      if (same !== undefined && same.fingerprint !== known.fingerprint) {
+        return refuse(422, 'WIT_ROOT_INVALID', `root v${known.version} of this chain is ${same.fingerprint}; this witness verified ${known.fingerprint}`)
+      }
+      if (newest.root.version <= known.version) {
+        return { ok: true, origin: log.origin, version: known.version, fingerprint: known.fingerprint, updated: false } as const
+      }
+      const verifiedAt = this.#deps.now()
+      await this.#deps.roots.put({ origin: log.origin, rootVersion: newest.root.version, fingerprint: newest.fingerprint, verifiedAt })
+      facts.log.info({ origin: log.origin, from: known.version, to: newest.root.version }, 'org root verified')
+      this.#deps.webhook?.notify({
+        type: 'root.verified',
+        witness: this.#deps.key.name,
+        origin: log.origin,
+        version: newest.root.version,
+        fingerprint: newest.fingerprint,
+        time: new Date(verifiedAt * 1000).toISOString(),
+      })
+      return { ok: true, origin: log.origin, version: newest.root.version, fingerprint: newest.fingerprint, updated: true } as const
+    })
+  }
+
+  async #knownRoot(log: TrustedLog): Promise<KnownRoot> {
+    const state = await this.#deps.roots.get(log.origin)
+    if (state !== undefined) return { version: state.rootVersion, fingerprint: state.fingerprint }
+    return { version: 1, fingerprint: log.rootFingerprint! }
   }
 
   /**
@@ -164,4 +290,33 @@ export class Cosigner {
     await this.#deps.refusals.append(record, authenticated)
     return { ok: false, code, ...(fields.storedSize === undefined ? {} : { storedSize: fields.storedSize }) }
   }
+}
+
+/**
+ * The root-line rule of a log with a pinned org root: exactly one
+ * well-formed `palisade-root` line, naming exactly the newest root version
+ * (and fingerprint) this witness verified. Older is a withheld rotation;
+ * newer, or another fingerprint, is a root the admins did not show us yet.
+ */
+export function judgeRootLine(
+  extensions: readonly string[],
+  known: KnownRoot,
+): { readonly code: 'WIT_ROOT_LINE' | 'WIT_ROOT_STALE' | 'WIT_ROOT_UNKNOWN'; readonly detail: string } | undefined {
+  let line
+  try {
+    line = checkpointRootLine(extensions)
+  } catch (e) {
+    if (!isProtocolError(e)) throw e
+    return { code: 'WIT_ROOT_LINE', detail: e.message }
+  }
+  if (line.version < known.version) {
+    return { code: 'WIT_ROOT_STALE', detail: `the checkpoint names root v${line.version}; this witness verified v${known.version}: a root update is being withheld` }
+  }
+  if (line.version > known.version) {
+    return { code: 'WIT_ROOT_UNKNOWN', detail: `the checkpoint names root v${line.version}; this witness verified only v${known.version}: admins must POST /add-root first` }
+  }
+  if (line.fingerprint !== known.fingerprint) {
+    return { code: 'WIT_ROOT_UNKNOWN', detail: `the checkpoint names root v${line.version} ${line.fingerprint}; this witness verified ${known.fingerprint}` }
+  }
+  return undefined
 }

@@ -20,6 +20,9 @@ describe('witness error codes', () => {
       WIT_OLD_SIZE_CONFLICT: 409,
       WIT_ROOT_MISMATCH: 409,
       WIT_PROOF_INVALID: 422,
+      WIT_ROOT_LINE: 400,
+      WIT_ROOT_STALE: 409,
+      WIT_ROOT_UNKNOWN: 409,
     })
   })
 })

@@ -21,6 +21,12 @@ export const WITNESS_ERROR_CODES = {
   WIT_OLD_SIZE_CONFLICT: 'the old size is not the size of the latest checkpoint the witness cosigned',
   WIT_ROOT_MISMATCH: 'the checkpoint has the size of the latest cosigned one but another root hash (a fork)',
   WIT_PROOF_INVALID: 'the consistency proof does not prove the checkpoint extends the latest cosigned one',
+  WIT_ROOT_LINE: 'the checkpoint of a log with a pinned org root lacks exactly one well-formed palisade-root line',
+  WIT_ROOT_STALE: 'the checkpoint root line names an older org root than the newest this witness verified (a withheld rotation)',
+  WIT_ROOT_UNKNOWN: 'the checkpoint root line names an org root this witness has not verified (admins present it with POST /add-root first)',
+  // add-root refusals (HTTP)
+  WIT_ROOT_INVALID: 'the root chain presented to /add-root does not verify from the pinned root',
+  WIT_ROOT_NOT_PINNED: 'the log was registered without a root fingerprint, so the witness does not track its org root',
   // operation
   WIT_CONFIG: 'an option of the witness is invalid (listen address, webhook URL, data directory)',
   WIT_NAME_INVALID: 'the witness name is not a valid note key name (no spaces, no "+")',
@@ -47,6 +53,9 @@ export const REFUSAL_STATUS = {
   WIT_OLD_SIZE_CONFLICT: 409,
   WIT_ROOT_MISMATCH: 409,
   WIT_PROOF_INVALID: 422,
+  WIT_ROOT_LINE: 400,
+  WIT_ROOT_STALE: 409,
+  WIT_ROOT_UNKNOWN: 409,
 } as const satisfies Partial<Record<WitnessErrorCode, number>>
 
 /** A code add-checkpoint refuses with. */

@@ -42,13 +42,17 @@ export class TestLog {
   }
 
   /** The signed checkpoint note at `size` (or with another root / signer). */
-  async checkpoint(size: number, opts: { rootHash?: Uint8Array; signer?: note.Signer } = {}): Promise<string> {
-    const text = checkpoint.format({ origin: this.origin, size, rootHash: opts.rootHash ?? this.root(size), extensions: [] })
+  async checkpoint(size: number, opts: { rootHash?: Uint8Array; signer?: note.Signer; extensions?: readonly string[] } = {}): Promise<string> {
+    const text = checkpoint.format({ origin: this.origin, size, rootHash: opts.rootHash ?? this.root(size), extensions: opts.extensions ?? [] })
     return note.sign(text, [opts.signer ?? this.signer])
   }
 
   /** A well-formed add-checkpoint body from `oldSize` to `size`. */
-  async request(oldSize: number, size: number, opts: { proof?: readonly Uint8Array[]; rootHash?: Uint8Array; signer?: note.Signer } = {}): Promise<string> {
+  async request(
+    oldSize: number,
+    size: number,
+    opts: { proof?: readonly Uint8Array[]; rootHash?: Uint8Array; signer?: note.Signer; extensions?: readonly string[] } = {},
+  ): Promise<string> {
     const signed = await this.checkpoint(size, opts)
     return formatAddCheckpointRequest({ oldSize, proof: opts.proof ?? this.proof(oldSize, size), note: signed })
   }

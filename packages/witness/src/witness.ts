@@ -19,6 +19,7 @@ import { CheckpointStore } from './store/checkpoint-store.js'
 import { acquireLock, ensureDataDir } from './store/data-dir.js'
 import { LogRegistry } from './store/log-registry.js'
 import { RefusalLog } from './store/refusal-log.js'
+import { RootStore } from './store/root-store.js'
 import { loadOrCreateWitnessKey } from './store/witness-key.js'
 
 /** Options of startWitness. */
@@ -74,6 +75,7 @@ export async function startWitness(options: WitnessOptions): Promise<RunningWitn
       key,
       logs,
       store: new CheckpointStore(paths),
+      roots: new RootStore(paths),
       refusals,
       webhook,
       now: () => Math.floor(Date.now() / 1000),

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import {
   canonicalJsonBytes, checkpoint, cosignature, dsse, formatCommandPayload, keyId, merkle, nodePublicKey, note,
   parseCommandPayload, rootFingerprint, toBase64, utf8, COMMAND_PAYLOAD_TYPE, COMMAND_TYPE, ROOT_PAYLOAD_TYPE, ROOT_TYPE,
-  formatDelivery, type Delivery,
+  formatDelivery, formatRootLine, type Delivery,
 } from '@palisade/protocol'
 
 export function seed(label: string): Uint8Array {
@@ -110,7 +110,10 @@ export class TestOrg {
   /** A checkpoint of the whole log, signed by the log key and cosigned by every witness. */
   async checkpointNote(): Promise<string> {
     const size = this.leaves.length
-    const body = checkpoint.format({ origin: this.origin, size, rootHash: merkle.rootHash(this.leaves), extensions: [] })
+    // the root line names the newest root, as the server's checkpoints do
+    const newest = dsse.parseEnvelope(this.rootEnvelopes[this.rootEnvelopes.length - 1]!).payload
+    const rootLine = formatRootLine({ version: JSON.parse(new TextDecoder().decode(newest)).version as number, fingerprint: rootFingerprint(newest) })
+    const body = checkpoint.format({ origin: this.origin, size, rootHash: merkle.rootHash(this.leaves), extensions: [rootLine] })
     let signed = await note.sign(body, [await note.ed25519Signer(this.logKey.name, this.logKey.seed)])
     const now = Math.floor(Date.now() / 1000)
     for (const w of this.witnesses) signed += await cosignature.cosign(body, { name: w.name, seed: w.seed }, now)

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { verifyRootChain } from '@palisade/protocol'
+import { dsse, verifyRootChain } from '@palisade/protocol'
 import { ok, palisade, startRealOrg, type RealOrg } from '../testing/real-org.test.helper.js'
 
 describe('incident freeze and unfreeze against a real server and witness', { timeout: 60_000 }, () => {
@@ -46,7 +46,7 @@ describe('incident freeze and unfreeze against a real server and witness', { tim
     const one = JSON.parse(await ok(['--json', 'root', 'sign', draft, '--key', 'alice', '--yes'], org.home('alice')))
     assert.deepEqual([one.version, one.old.missing, one.new.missing, one.ready], [2, 1, 1, false])
 
-    const early = await palisade(['--json', 'root', 'upload', draft], org.home('alice'))
+    const early = await palisade(['--json', 'root', 'upload', draft, '--witness-url', org.witnessUrl], org.home('alice'))
     assert.equal(early.code, 1)
     assert.equal(JSON.parse(early.stderr.trim()).error.code, 'CLI_ROOT_UNDERSIGNED')
     assert.equal((await roots()).length, 1)
@@ -56,7 +56,7 @@ describe('incident freeze and unfreeze against a real server and witness', { tim
     assert.match(signed, /old key set \(v1 keys\): 2 of 2 signed \(alice, bob\); done/)
     assert.match(signed, /Ready: upload it with `palisade root upload /)
 
-    const up = await ok(['root', 'upload', draft], org.home('carol'))
+    const up = await ok(['root', 'upload', draft, '--witness-url', org.witnessUrl], org.home('carol'))
     assert.match(up, /Root v2 of org "acme" is in force on http:\/\/127\.0\.0\.1:\d+, verified from the pinned fingerprint/)
     assert.match(up, new RegExp(`v1 {2}${org.fingerprint}\\n {4}v2 {2}[0-9a-f]{64}\\n`))
     assert.match(up, /The org is FROZEN/)
@@ -66,11 +66,18 @@ describe('incident freeze and unfreeze against a real server and witness', { tim
     assert.equal(chain[1]!.root.version, 2)
     assert.equal(chain[1]!.root.frozen, true)
     assert.deepEqual(chain[1]!.root.admins, chain[0]!.root.admins)
+    // the witness was shown v2 before the server got it: it now knows v2 (and would refuse a checkpoint naming v1)
+    const told = await fetch(`${org.witnessUrl}/add-root`, {
+      method: 'POST',
+      body: JSON.stringify({ origin: chain[0]!.root.log.origin, roots: [dsse.formatEnvelope(chain[0]!.envelope)] }),
+    })
+    assert.equal(told.status, 200)
+    assert.deepEqual(await told.json(), { origin: chain[0]!.root.log.origin, version: 2, fingerprint: chain[1]!.fingerprint, updated: false })
     assert.match(await ok(['root', 'show'], org.home('bob')), /frozen: +YES/)
   })
 
   it('uploading the same draft again is safe: the server only publishes again', async () => {
-    const again = await palisade(['--json', 'root', 'upload', file('freeze.json')], org.home('alice'))
+    const again = await palisade(['--json', 'root', 'upload', file('freeze.json'), '--witness-url', org.witnessUrl], org.home('alice'))
     assert.equal(again.code, 0, again.stderr)
     assert.equal(JSON.parse(again.stdout).version, 2)
     assert.equal((await roots()).length, 2)
@@ -86,7 +93,12 @@ describe('incident freeze and unfreeze against a real server and witness', { tim
 
     await ok(['root', 'sign', draft, '--key', 'carol', '--yes'], org.home('carol'))
     await ok(['root', 'sign', draft, '--key', 'bob', '--yes'], org.home('bob'))
-    const up = JSON.parse(await ok(['--json', 'root', 'upload', draft], org.home('alice')))
+    // a witness that cannot be shown v3: nothing goes to the server
+    const unheard = await palisade(['--json', 'root', 'upload', draft, '--witness-url', 'http://127.0.0.1:1'], org.home('alice'))
+    assert.equal(unheard.code, 1)
+    assert.equal(JSON.parse(unheard.stderr.trim().split('\n').pop()!).error.code, 'CLI_WITNESS_REFUSED')
+    assert.equal((await roots()).length, 2)
+    const up = JSON.parse(await ok(['--json', 'root', 'upload', draft, '--witness-url', org.witnessUrl], org.home('alice')))
     assert.equal(up.version, 3)
     assert.equal(up.frozen, false)
     assert.deepEqual(up.chain.map((r: { version: number }) => r.version), [1, 2, 3])
@@ -94,7 +106,7 @@ describe('incident freeze and unfreeze against a real server and witness', { tim
     const chain = await roots()
     assert.deepEqual(chain.map((r) => [r.root.version, r.root.frozen]), [[1, false], [2, true], [3, false]])
     // the stale freeze draft (v2) cannot follow v3
-    const stale = await palisade(['--json', 'root', 'upload', file('freeze.json')], org.home('alice'))
+    const stale = await palisade(['--json', 'root', 'upload', file('freeze.json'), '--witness-url', org.witnessUrl], org.home('alice'))
     assert.equal(stale.code, 1)
     assert.match(JSON.parse(stale.stderr.trim()).error.message, /holds root v2, but the root in force is v3: only v4 can follow it/)
   })

@@ -187,7 +187,7 @@ async function upload(inv: Invocation, api: ApiClient, setupCode: string, draft:
       server: api.server,
       cause: e,
       ...(e.details === undefined ? {} : { details: e.details }),
-      hint: `the root was kept in ${path}: register the log with each witness (\`palisade witness add-log --key ${root.log.key}\`), then retry with \`palisade org init --setup-code <code> --root ${path}\``,
+      hint: `the root was kept in ${path}: register the log with each witness (\`palisade witness add-log --key ${root.log.key} --root-fingerprint ${draft.fingerprint}\`), then retry with \`palisade org init --setup-code <code> --root ${path}\``,
     })
   }
   if (answer.fingerprint !== draft.fingerprint || answer.org !== root.org) {
@@ -250,7 +250,8 @@ function draftText(draft: RootDraft, path: string): string {
       ['max command validity', formatDuration(draft.root.maxCommandValiditySeconds)],
       ['log key', draft.root.log.key],
     ]) +
-    `\nEach witness must know the log before the upload: \`palisade witness add-log --key ${draft.root.log.key}\`.\n` +
+    `\nEach witness must know the log and pin this root before the upload:\n` +
+    `\`palisade witness add-log --key ${draft.root.log.key} --root-fingerprint ${draft.fingerprint}\`.\n` +
     `Each other admin: \`palisade root sign ${path} --key <name>\`; then upload with\n` +
     `\`palisade org init --server <url> --setup-code <code> --root ${path}\`.`
   )

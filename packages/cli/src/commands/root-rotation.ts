@@ -8,7 +8,10 @@
  *   version N+1 with the changes, write the draft for admins to sign;
  * - upload: verify the chain again, check locally with protocol
  *   `verifyRootUpdate` that a root threshold of vN's keys and of vN+1's
- *   signed, POST it, and verify the chain the server then serves.
+ *   signed, show the whole chain to every witness the admin names
+ *   (`POST /add-root`, so witnesses refuse to cosign checkpoints that still
+ *   name vN: a server cannot withhold vN+1 from devices), then POST it to
+ *   the server, and verify the chain the server then serves.
  */
 import { dsse, isProtocolError, verifyRootChain, type Root, type SignedRoot } from '@palisade/protocol'
 import type { Invocation } from '../context.js'
@@ -109,13 +112,13 @@ function nextSteps(current: Root, draft: RootDraft, out: string): string {
   const who = same
     ? `${Math.max(oldT, newT)} admins (of ${newNames.join(', ')}) sign it: ${oldT} of v${current.version}'s keys and ${newT} of v${draft.root.version}'s, the same keys here`
     : `admins sign it until ${oldT} of v${current.version}'s keys (${oldNames.join(', ')}) and ${newT} of v${draft.root.version}'s (${newNames.join(', ')}) have signed`
-  const added = draft.witnesses.map((w) => `\n  0. each new witness must know the log first: \`palisade witness add-log --key ${draft.root.log.key}\` (at ${w.url})`).join('')
+  const added = draft.witnesses.map((w) => `\n  0. each new witness must know the log first: \`palisade witness add-log --key ${draft.root.log.key} --root-fingerprint ${draft.rotation?.anchorFingerprint ?? '<v1 fingerprint>'}\` (at ${w.url})`).join('')
   return (
     `\nNext:${added}\n` +
     `  1. ${who}, each on their own machine:\n` +
     `       palisade root sign ${out} --key <name>\n` +
-    `  2. then one of them uploads it:\n` +
-    `       palisade root upload ${out}\n` +
+    `  2. then one of them uploads it, naming every witness of the org (each is shown the new root first):\n` +
+    `       palisade root upload ${out} --witness-url <url>…\n` +
     `Nothing changes for devices until the upload.\n`
   )
 }
@@ -126,7 +129,7 @@ function nextSteps(current: Root, draft: RootDraft, out: string): string {
  * meet both thresholds (checked here with protocol first), and after the
  * POST the chain must verify again and end at the draft's root.
  */
-export async function uploadRotation(inv: Invocation, file: string, fingerprint: string | undefined): Promise<void> {
+export async function uploadRotation(inv: Invocation, file: string, fingerprint: string | undefined, witnessUrls: readonly string[] = []): Promise<void> {
   const draft = await readRootDraftFile(file, 'any')
   rotationOf(draft, file)
   const before = await fetchVerifiedChain(inv, fingerprint)
@@ -135,11 +138,16 @@ export async function uploadRotation(inv: Invocation, file: string, fingerprint:
   if (before.current.fingerprint === draft.fingerprint) {
     // Uploaded already. The very same envelope again asks the server to
     // publish once more (the witnesses may not have cosigned the first time).
-    if (dsse.formatEnvelope(before.current.envelope) === draftEnvelopeText(draft)) await post(session, draft, file)
-    else inv.out.note(`root v${draft.root.version} was uploaded already (with other signatures); nothing to send`)
+    if (dsse.formatEnvelope(before.current.envelope) === draftEnvelopeText(draft)) {
+      await tellWitnesses(inv, draft, before.envelopes.slice(0, -1), witnessUrls)
+      await post(session, draft, file)
+    } else inv.out.note(`root v${draft.root.version} was uploaded already (with other signatures); nothing to send`)
   } else {
     requireNextVersion(draft, before.current, file)
     requireRotationSignatures(before.current, draft, Math.floor(Date.now() / 1000))
+    // Witnesses first: once a quorum knows vN+1, the server can no longer get
+    // a checkpoint naming vN cosigned, so it cannot withhold vN+1 from devices.
+    await tellWitnesses(inv, draft, before.envelopes, witnessUrls)
     await post(session, draft, file)
   }
 
@@ -162,6 +170,67 @@ export async function uploadRotation(inv: Invocation, file: string, fingerprint:
   )
 }
 
+/** How long one witness may take to answer /add-root. */
+const WITNESS_TIMEOUT_MS = 10_000
+
+/**
+ * Shows the chain `previous` + the draft to each witness (`POST <url>/add-root`,
+ * docs/WIRE.md): URLs from --witness-url and those the draft adds. A witness
+ * acknowledges when it answers 200 with the draft's version and fingerprint.
+ * Fewer acknowledgements than the new root's quorum: CLI_WITNESS_REFUSED, and
+ * nothing goes to the server. No URL at all: a warning (witnesses that pin the
+ * org's root will then refuse checkpoints naming the new root).
+ */
+async function tellWitnesses(inv: Invocation, draft: RootDraft, previous: readonly string[], given: readonly string[]): Promise<void> {
+  const urls = [...new Set([...given, ...draft.witnesses.map((w) => w.url.replace(/\/+$/, ''))])]
+  const quorum = draft.root.witnesses.quorum
+  if (urls.length === 0) {
+    if (quorum > 0) {
+      inv.out.note(
+        `warning: no --witness-url: no witness was shown root v${draft.root.version}; witnesses that pin the org's root refuse to cosign checkpoints naming it until they are (and until then a server can withhold it from devices)`,
+      )
+    }
+    return
+  }
+  const body = JSON.stringify({ origin: draft.root.log.origin, roots: [...previous, draftEnvelopeText(draft)] })
+  let acked = 0
+  const failures: string[] = []
+  for (const url of urls) {
+    const why = await addRoot(url, body, draft)
+    if (why === undefined) acked++
+    else failures.push(`${url}: ${why}`)
+  }
+  for (const f of failures) inv.out.note(`witness ${f}`)
+  if (acked < quorum) {
+    throw new CliError('CLI_WITNESS_REFUSED', `${acked} of ${urls.length} witnesses acknowledged root v${draft.root.version}; its quorum is ${quorum}`, {
+      details: { acknowledged: acked, quorum, failures: failures.join('; ') },
+    })
+  }
+  inv.out.note(`${acked} of ${urls.length} witnesses acknowledged root v${draft.root.version} (quorum ${quorum}).`)
+}
+
+/** POSTs the chain to one witness; undefined when it acknowledged the draft's root, else why not. */
+async function addRoot(url: string, body: string, draft: RootDraft): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${url}/add-root`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(WITNESS_TIMEOUT_MS),
+    })
+    const text = (await res.text()).slice(0, 2000)
+    if (res.status !== 200) return `HTTP ${res.status}: ${text.split('\n')[0]!.replace(/[^\x20-\x7e]/g, '?').slice(0, 300)}`
+    const answer = JSON.parse(text) as { version?: unknown; fingerprint?: unknown }
+    if (answer.version !== draft.root.version || answer.fingerprint !== draft.fingerprint) {
+      return `answered v${String(answer.version)} ${String(answer.fingerprint)}, not v${draft.root.version} ${draft.fingerprint}`
+    }
+    return undefined
+  } catch (e) {
+    return `no valid answer (${String((e as Error)?.message ?? e).split('\n', 1)[0]})`
+  }
+}
+
 async function post(session: OrgSession, draft: RootDraft, file: string): Promise<void> {
   try {
     const answer = await postRoot(session, draftEnvelopeText(draft), draft.witnesses)
@@ -174,7 +243,7 @@ async function post(session: OrgSession, draft: RootDraft, file: string): Promis
         server: session.server,
         cause: e,
         ...(e.details === undefined ? {} : { details: e.details }),
-        hint: `root v${draft.root.version} is stored and logged, but the witnesses did not cosign it yet; once they are reachable (and know the log: \`palisade witness add-log --key ${draft.root.log.key}\`), run \`palisade root upload ${file}\` again`,
+        hint: `root v${draft.root.version} is stored and logged, but the witnesses did not cosign it yet; once they are reachable (and know the log: \`palisade witness add-log --key ${draft.root.log.key} --root-fingerprint ${draft.rotation?.anchorFingerprint ?? '<v1 fingerprint>'}\`, and were shown the new root: --witness-url), run \`palisade root upload ${file} --witness-url <url>…\` again`,
       })
     }
     throw e

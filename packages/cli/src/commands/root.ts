@@ -39,7 +39,7 @@ import { describeProgress, requireAnchor, rotationProgress } from '../payload/ro
 import { readRootDraftFile, writeRootDraftFile } from '../payload/root-draft-file.js'
 import { confirmSigning, keyInfo, unlockForSigning } from '../payload/signing.js'
 import { parseFingerprint, requirePin } from '../trust/pins.js'
-import { parseName, quote } from '../validate.js'
+import { parseName, parseServerUrl, quote } from '../validate.js'
 import { draftRotation, signedRotationJson, signedRotationText, uploadRotation } from './root-rotation.js'
 
 interface RotateOptions {
@@ -178,8 +178,14 @@ export function register(program: Command, ctx: CliContext): void {
     .description('upload a rotation draft once enough old and new admin keys signed it, and verify the chain the server then serves')
     .argument('<file>', 'the signed rotation draft')
     .option('--fingerprint <fp>', 'verify the chain from this fingerprint instead of the pinned one', parseFingerprint)
-    .action(async (file: string, opts: { fingerprint?: string }, cmd: Command) => {
-      await uploadRotation(ctx.invocation(cmd), file, opts.fingerprint)
+    .option(
+      '--witness-url <url>',
+      "a witness to show the new root chain to (POST /add-root) before the server gets it; repeat for each of the org's witnesses",
+      (v: string, prev: string[]) => [...prev, parseServerUrl(v)],
+      [] as string[],
+    )
+    .action(async (file: string, opts: { fingerprint?: string; witnessUrl: string[] }, cmd: Command) => {
+      await uploadRotation(ctx.invocation(cmd), file, opts.fingerprint, opts.witnessUrl)
     })
 }
 

@@ -6,7 +6,7 @@
  *     palisade witness [serve] [--listen 127.0.0.1:8081] [--data ./witness-data]
  *                              [--name <name>] [--webhook <url>] [--log-level info]
  *     palisade witness key     [--data ./witness-data] [--name <name>]
- *     palisade witness add-log --key <log verifier key> [--data ./witness-data]
+ *     palisade witness add-log --key <log verifier key> [--root-fingerprint <org root v1 fp>] [--data ./witness-data]
  *
  * `serve` prints the witness's cosignature/v1 verifier key and URL on stdout,
  * logs (pino JSON lines) on stderr, and stops cleanly on SIGINT or SIGTERM:
@@ -35,7 +35,7 @@ interface WitnessApi {
     logger?: { level: string }
   }): Promise<{ readonly url: string; readonly name: string; readonly verifierKey: string; close(): Promise<void> }>
   witnessIdentity(dataDir: string, name?: string): Promise<{ readonly name: string; readonly verifierKey: string }>
-  addWitnessedLog(dataDir: string, key: string): Promise<{ readonly origin: string; readonly added: boolean }>
+  addWitnessedLog(dataDir: string, key: string, rootFingerprint?: string): Promise<{ readonly origin: string; readonly added: boolean; readonly pinned?: boolean }>
 }
 
 // A string variable, not a literal: TypeScript leaves the import unresolved.
@@ -109,13 +109,19 @@ export function register(program: Command, ctx: CliContext): void {
     .command('add-log')
     .description('witness a log: register its Ed25519 note verifier key (the key name is the log origin)')
     .requiredOption('--key <vkey>', 'the log verifier key, <origin>+<hex8>+<base64>')
+    .option(
+      '--root-fingerprint <fp>',
+      "for a Palisade org log: the org's root v1 fingerprint; the witness then cosigns only checkpoints naming the newest root it was shown (POST /add-root)",
+    )
     .addOption(dataOption())
-    .action(async (opts: { key: string; data: string }, cmd: Command) => {
+    .action(async (opts: { key: string; data: string; rootFingerprint?: string }, cmd: Command) => {
       const inv = ctx.invocation(cmd)
       const api = await witnessApi()
-      const r = await translate(() => api.addWitnessedLog(opts.data, opts.key))
-      inv.out.result({ origin: r.origin, added: r.added }, () =>
-        r.added ? `Added log ${quote(r.origin)}.` : `Log ${quote(r.origin)} is already witnessed with this key.`,
+      const r = await translate(() => api.addWitnessedLog(opts.data, opts.key, opts.rootFingerprint))
+      const pinned = r.pinned === true
+      inv.out.result({ origin: r.origin, added: r.added, pinned }, () =>
+        (r.added ? `Added log ${quote(r.origin)}` : `Log ${quote(r.origin)} is already witnessed with this key`) +
+        (pinned ? `, its org root pinned${opts.rootFingerprint === undefined ? '' : ` (${opts.rootFingerprint})`}.` : '.'),
       )
     })
 }

@@ -97,6 +97,8 @@ export interface RealOrg {
   readonly apiKey: string
   readonly server: Proc
   readonly witness: Proc
+  /** The witness's URL (for `root upload --witness-url`). */
+  readonly witnessUrl: string
   /** The environment that runs the CLI as `who`. */
   home(who: string): Record<string, string>
   stop(): Promise<void>
@@ -139,13 +141,13 @@ export async function startRealOrg(dir: string, admins: readonly string[]): Prom
     const logKey = draft.match(/log key:\s+(\S+)/)![1]!
     const fingerprint = draft.match(/fingerprint:\s+([0-9a-f]{64})/)![1]!
     for (const who of admins.slice(0, 2)) await ok(['root', 'sign', rootFile, '--key', who, '--yes'], home(who))
-    await ok(['witness', 'add-log', '--data', witnessData, '--key', logKey], {})
+    await ok(['witness', 'add-log', '--data', witnessData, '--key', logKey, '--root-fingerprint', fingerprint], {})
     await ok(['org', 'init', '--server', url, '--setup-code', setupCode, '--root', rootFile], home(first))
     const apiKey = (JSON.parse(readFileSync(join(dir, `home-${first}`, 'config.json'), 'utf8')) as { apiToken: string }).apiToken
     for (const who of admins.slice(1)) {
       await ok(['login', '--server', url, '--org', 'acme', '--api-key', apiKey, '--fingerprint', fingerprint], home(who))
     }
-    return { url, fingerprint, apiKey, server, witness, home, stop }
+    return { url, fingerprint, apiKey, server, witness, witnessUrl: wurl, home, stop }
   } catch (e) {
     await stop()
     throw e

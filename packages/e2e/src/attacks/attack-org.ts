@@ -46,7 +46,7 @@ export class AttackOrg {
   async init(): Promise<this> {
     const v1 = await this.signRoot(this.rootObject(1, this.admins.slice(0, 3)), this.admins.slice(0, 2))
     this.roots.push(v1)
-    this.ledger.append(v1)
+    this.ledger.appendRoot(v1)
     return this
   }
 

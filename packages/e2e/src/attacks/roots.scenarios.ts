@@ -85,12 +85,12 @@ export const rootScenariosV1: readonly Scenario[] = [
 /** The removed-key scenarios around the rotation (acme's v2 removes admin0, the stolen key). */
 export const rotationScenarios: readonly Scenario[] = [
   {
+    // The log (and the witnesses, told of v2 by the admins) name v2 in the
+    // cosigned checkpoint: a device still at v1 learns that v2 exists.
     slug: 'rotation-withheld',
     title: 'Key removed in root v2, and the server withholds v2: stolen admin0 completes an admin1-signed draft',
     guarantee: 'G3',
-    expect: 'PROTO_SIG_THRESHOLD',
-    role: 'known-gap',
-    gap: 'the agent trusts the newest root it was given; a server that never delivers v2 keeps v1 (and its removed keys) in force until v1 expires',
+    expect: 'PROTO_ROOT_STALE',
     async attack(w, id) {
       await w.rootV2()
       await w.deliver(id, await withRoots(w, id, [w.attacker.stolen, w.a.admins[1]!], []))

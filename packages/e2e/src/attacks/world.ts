@@ -112,7 +112,7 @@ export class World {
       const [, a1, a2, a3] = this.a.admins
       const v2 = await this.a.signRoot(this.a.rootObject(2, [a1!, a2!, a3!]), [a1!, a2!, a3!])
       this.a.roots.push(v2)
-      this.a.ledger.append(v2)
+      this.a.ledger.appendRoot(v2)
     }
     return this.a.roots[1]!
   }

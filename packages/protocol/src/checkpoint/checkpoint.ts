@@ -74,6 +74,8 @@ export function parse(text: string): Checkpoint {
  * SHOULD emit none, since monitors cannot audit them and ML-DSA cosignatures
  * do not cover them. New meaning goes into new extension lines, never into a
  * change of the first three; a reader that needs an extension checks for it.
+ * Palisade org logs carry exactly one: the root line (root/root-line.ts),
+ * which devices and root-pinning witnesses require.
  *
  * @example
  * format({ origin: 'example.com/log', size: 10, rootHash: new Uint8Array(32), extensions: [] })

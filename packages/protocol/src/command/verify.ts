@@ -9,9 +9,12 @@
  *       it belongs to this org, targets this device, is inside its validity
  *       window (which the root bounds), and never ran here before;
  *   G2  the checkpoint is signed by the root's log key, for the root's
- *       origin, cosigned by a quorum of the root's witnesses; it extends the
- *       last checkpoint this device saw (no rollback, no fork); and the
- *       envelope bytes are in the log under it.
+ *       origin, cosigned by a quorum of the root's witnesses; it carries
+ *       exactly one root line (root-line.ts) that names no root newer than
+ *       this device's (PROTO_ROOT_STALE: an update was withheld) and, at the
+ *       same version, the same fingerprint; it extends the last checkpoint
+ *       this device saw (no rollback, no fork); and the envelope bytes are
+ *       in the log under it.
  *
  * Pure and synchronous: time comes in as `now` (unix seconds), crypto as a
  * provider. It never throws: every failure is a rejection with a stable
@@ -29,6 +32,7 @@ import { leafHash } from '../merkle/hash.js'
 import { verifyConsistency, verifyInclusion } from '../merkle/verify.js'
 import { verifierFromString, type Verifier } from '../note/key.js'
 import type { Root } from '../root/root.js'
+import { checkpointRootLine } from '../root/root-line.js'
 import { requireUnexpired, verifyRootUpdate, type SignedRoot } from '../root/verify.js'
 import type { Delivery } from './delivery.js'
 import { COMMAND_PAYLOAD_TYPE, parseCommandPayload, type CommandPayload } from './payload.js'
@@ -164,6 +168,25 @@ function check(
     witnesses: verifiers.witnesses,
     quorum: root.witnesses.quorum,
   })
+  // ...naming the root in force: a newer version there means the server
+  // withheld a root update from this device (an older one: the device is ahead).
+  const logRoot = checkpointRootLine(checkpoint.extensions)
+  if (logRoot.version > root.version) {
+    fail('PROTO_ROOT_STALE', `the log names root v${logRoot.version}; this device has v${root.version}: a root update was withheld`, {
+      logRoot: logRoot.version,
+      logFingerprint: logRoot.fingerprint,
+      deviceRoot: root.version,
+      deviceFingerprint: signedRoot.fingerprint,
+    })
+  }
+  if (logRoot.version === root.version && logRoot.fingerprint !== signedRoot.fingerprint) {
+    fail('PROTO_ROOT_STALE', `the log names root v${logRoot.version} with fingerprint ${logRoot.fingerprint}; this device's v${root.version} is ${signedRoot.fingerprint}`, {
+      logRoot: logRoot.version,
+      logFingerprint: logRoot.fingerprint,
+      deviceRoot: root.version,
+      deviceFingerprint: signedRoot.fingerprint,
+    })
+  }
   // ...that extends the last one this device accepted...
   const last = state.checkpoint
   if (last !== null) {

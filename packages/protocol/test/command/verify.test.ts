@@ -277,6 +277,63 @@ describe('verifyCommand — G3 roots', () => {
     const i = org.append(await org.signCommand())
     rejected(verifyCommand(state, await org.delivery(i, undefined, { rootUpdates: [org.rootEnvelopes[0]!] }), device, NOW), 'PROTO_ROOT_ROLLBACK')
   })
+  describe('when the cosigned checkpoint names a root (the root line)', () => {
+    async function rotated(): Promise<{ org: TestOrg; state: TrustState; v2: string; i: number }> {
+      const { org, state } = await setup()
+      const fresh = [key('rot/0'), key('rot/1'), key('rot/2')]
+      // v2 removes admin0 (stolen); the log and its witnesses know v2.
+      const v2 = await org.signRoot(
+        { ...org.rootObject, version: 2, admins: [...org.admins.slice(1), ...fresh.slice(0, 1)].map((k) => ({ id: k.id, name: k.name, publicKey: toBase64(k.pub) })) },
+        org.admins.slice(0, 3),
+      )
+      org.rootEnvelopes.push(v2)
+      // admin0 (removed in v2) and admin1 sign: enough under v1, not under v2.
+      const i = org.append(await org.signCommand({}, org.admins.slice(0, 2)))
+      return { org, state, v2, i }
+    }
+    it('rejects a delivery that withholds the root update the log names (PROTO_ROOT_STALE)', async () => {
+      const { org, state, i } = await rotated()
+      const r = verifyCommand(state, await org.delivery(i), device, NOW)
+      rejected(r, 'PROTO_ROOT_STALE')
+      if (!r.ok) {
+        assert.match(r.message, /names root v2; this device has v1/)
+        assert.equal(r.details?.['logRoot'], 2)
+        assert.equal(r.details?.['deviceRoot'], 1)
+      }
+    })
+    it('accepts once the update is delivered, and then holds the command to v2 (ok, then PROTO_SIG_THRESHOLD)', async () => {
+      const { org, state, v2 } = await rotated()
+      const ok = org.append(await org.signCommand({}, org.admins.slice(1, 3)))
+      const r = verifyCommand(state, await org.delivery(ok, undefined, { rootUpdates: [v2] }), device, NOW)
+      assert.ok(r.ok, !r.ok ? r.message : '')
+      const bad = org.append(await org.signCommand({}, org.admins.slice(0, 2)))
+      rejected(verifyCommand(state, await org.delivery(bad, undefined, { rootUpdates: [v2] }), device, NOW), 'PROTO_SIG_THRESHOLD')
+    })
+    it('accepts a line naming an older root than the device has (the device is ahead)', async () => {
+      const { org, state, v2 } = await rotated()
+      const ok = org.append(await org.signCommand({}, org.admins.slice(1, 3)))
+      const cp = await org.checkpointNote(undefined, undefined, undefined, undefined, [org.rootLine(org.rootEnvelopes[0]!)])
+      const r = verifyCommand(state, await org.delivery(ok, undefined, { rootUpdates: [v2], checkpoint: cp }), device, NOW)
+      assert.ok(r.ok, !r.ok ? r.message : '')
+    })
+    it('rejects a line naming the same version with another fingerprint (PROTO_ROOT_STALE)', async () => {
+      const { org, state } = await setup()
+      const i = org.append(await org.signCommand())
+      const cp = await org.checkpointNote(undefined, undefined, undefined, undefined, [`palisade-root 1 ${'0'.repeat(64)}`])
+      rejected(verifyCommand(state, await org.delivery(i, undefined, { checkpoint: cp }), device, NOW), 'PROTO_ROOT_STALE')
+    })
+    it('rejects a checkpoint without a root line, with two, or with a malformed one (PROTO_MALFORMED)', async () => {
+      const { org, state } = await setup()
+      const i = org.append(await org.signCommand())
+      const line = org.rootLine()
+      for (const extensions of [[], [line, line], ['palisade-root 01 ' + line.split(' ')[2]], ['other-extension 1']]) {
+        const cp = await org.checkpointNote(undefined, undefined, undefined, undefined, extensions)
+        rejected(verifyCommand(state, await org.delivery(i, undefined, { checkpoint: cp }), device, NOW), 'PROTO_MALFORMED')
+      }
+      const cp = await org.checkpointNote(undefined, undefined, undefined, undefined, ['other-extension 1', line])
+      assert.ok(verifyCommand(state, await org.delivery(i, undefined, { checkpoint: cp }), device, NOW).ok, 'unknown extension lines are ignored')
+    })
+  })
   it('rejects any command once the root in force has expired (PROTO_ROOT_EXPIRED)', async () => {
     const { org, state } = await setup()
     const i = org.append(await org.signCommand({ notBefore: NOW, notAfter: NOW + 86400 }))

@@ -25,6 +25,8 @@ export interface FirstCheckpointRequest {
   /** The log's signer key string (a secret). */
   readonly signerKey: string
   readonly entry: LogEntryInput
+  /** The root line (formatRootLine) of root v1, the entry itself. */
+  readonly rootLine: string
   readonly witnesses: readonly { readonly key: string; readonly url: string }[]
   readonly quorum: number
 }
@@ -37,7 +39,7 @@ export interface FirstCheckpointRequest {
 export async function cosignFirstCheckpoint(client: WitnessClient, request: FirstCheckpointRequest): Promise<FirstCheckpoint> {
   const rootHash = merkle.rootFromLeafHashes([merkle.leafHash(request.entry.data)])
   const signer = await note.signerFromString(request.signerKey)
-  const body = checkpoint.format({ origin: request.origin, size: 1, rootHash, extensions: [] })
+  const body = checkpoint.format({ origin: request.origin, size: 1, rootHash, extensions: [request.rootLine] })
   const result = await collectCosignatures({
     body,
     signedNote: await note.sign(body, [signer]),

@@ -17,7 +17,7 @@
  * a publish is running share the next one, so many commands share one
  * checkpoint and witnesses see one request per round, not per command.
  */
-import { checkpoint, cosignature, dsse, merkle, note, parseRoot, type Root } from '@palisade/protocol'
+import { checkpoint, cosignature, dsse, formatRootLine, merkle, note, parseRoot, type Root } from '@palisade/protocol'
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { withTransaction } from '../db/transaction.js'
@@ -96,7 +96,7 @@ export class OrgLog {
   readonly #now: () => number
   readonly #leaves: LeafHashes
   readonly #keys = new Map<string, LogKey>()
-  readonly #roots = new Lru<string, Root>(256)
+  readonly #roots = new Lru<string, { readonly root: Root; readonly line: string }>(256)
   readonly #proofs = new Lru<string, readonly Uint8Array[]>(4096)
   readonly #treeRoots = new Lru<string, Uint8Array>(1024)
   readonly #queue = new PublishQueue<PublishedCheckpoint>()
@@ -271,10 +271,12 @@ export class OrgLog {
     const latest = await this.latest(orgId)
     if (latest !== null && latest.size >= size) return { size: latest.size, note: latest.note }
 
-    const [key, root] = await Promise.all([this.#logKey(orgId), this.#currentRoot(orgId)])
+    const [key, { root, line }] = await Promise.all([this.#logKey(orgId), this.#currentRoot(orgId)])
     const hashes = await this.#prefix(orgId, size)
     const rootHash = this.#treeRoot(orgId, hashes)
-    const body = checkpoint.format({ origin: key.origin, size, rootHash, extensions: [] })
+    // The root line names the newest stored root: devices that were not
+    // given it refuse (PROTO_ROOT_STALE), witnesses that know a newer one refuse to cosign.
+    const body = checkpoint.format({ origin: key.origin, size, rootHash, extensions: [line] })
     const result = await collectCosignatures({
       body,
       signedNote: await note.sign(body, [key.signer]),
@@ -357,24 +359,28 @@ export class OrgLog {
     return key
   }
 
-  /** The newest root version: its witnesses and quorum are what devices check checkpoints against. */
-  async #currentRoot(orgId: string): Promise<Root> {
+  /**
+   * The newest root version: its witnesses and quorum are what devices check
+   * checkpoints against, and its root line goes into every checkpoint.
+   */
+  async #currentRoot(orgId: string): Promise<{ readonly root: Root; readonly line: string }> {
     const row = await this.#db
       .selectFrom('roots')
-      .select(['version', 'envelope'])
+      .select(['version', 'envelope', 'fingerprint'])
       .where('org_id', '=', orgId)
       .orderBy('version', 'desc')
       .limit(1)
       .executeTakeFirst()
     if (row === undefined) throw new ServerError('SRV_NOT_FOUND', `org ${orgId} has no root`)
     const key = `${orgId}\0${row.version}`
-    let root = this.#roots.get(key)
-    if (root === undefined) {
+    let current = this.#roots.get(key)
+    if (current === undefined) {
       // Verified when it was stored (setup, rotation); parsed here for its witness policy.
-      root = parseRoot(dsse.parseEnvelope(row.envelope).payload)
-      this.#roots.set(key, root)
+      const root = parseRoot(dsse.parseEnvelope(row.envelope).payload)
+      current = Object.freeze({ root, line: formatRootLine({ version: root.version, fingerprint: row.fingerprint }) })
+      this.#roots.set(key, current)
     }
-    return root
+    return current
   }
 
   #report(org: string, outcomes: readonly WitnessOutcome[]): void {

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { checkpoint, cosignature, note } from '@palisade/protocol'
+import { checkpoint, checkpointRootLine, cosignature, dsse, note, rootFingerprint } from '@palisade/protocol'
 import { createTestApp, type TestApp } from '../fixtures.test.helper.js'
 import { admin, rootPayload, setupOrg, signRoot, type Admin, type TestOrg } from '../setup/test-org.test.helper.js'
 import { startWitnesses, type TestWitness } from '../witness-client/test-witness.test.helper.js'
@@ -61,6 +61,8 @@ describe('roots', () => {
     assert.deepEqual(roots, [org.rootJson, v2])
     const cp = await latestCheckpoint(org, org.witnesses.map((w) => w.key), 2)
     assert.equal(cp.size, 2)
+    // the checkpoint published with the rotation names v2 (devices still at v1 learn that it exists)
+    assert.deepEqual({ ...checkpointRootLine(cp.extensions) }, { version: 2, fingerprint: rootFingerprint(dsse.parseEnvelope(v2).payload) })
     const entries = (await shared.app.inject({ method: 'GET', url: '/v1/orgs/rot/log/entries?start=1&end=2', headers: org.auth })).json().entries
     assert.deepEqual(entries, [{ index: 1, kind: 'root', data: Buffer.from(v2).toString('base64') }])
   })

@@ -14,7 +14,7 @@
  *    (head, entry 0, checkpoint), the first admin API key, and the setup
  *    code marked used — so a failure anywhere leaves no half-made org.
  */
-import { dsse, requireUnexpired, rootFingerprint, utf8, verifyAnchorRoot } from '@palisade/protocol'
+import { dsse, formatRootLine, requireUnexpired, rootFingerprint, utf8, verifyAnchorRoot } from '@palisade/protocol'
 import type { Kysely } from 'kysely'
 import { createApiKey } from '../auth/api-key.js'
 import type { Database } from '../db/schema.js'
@@ -91,6 +91,7 @@ export async function createOrg(deps: CreateOrgDeps, request: SetupRequest): Pro
     origin: pending.origin,
     signerKey: pending.signer_key,
     entry: { kind: 'root', refId: '1', data: utf8(text) },
+    rootLine: formatRootLine({ version: 1, fingerprint: signed.fingerprint }),
     witnesses: request.witnesses,
     quorum: root.witnesses.quorum,
   })

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { checkpoint, cosignature, dsse, fromUtf8, note, rootFingerprint, utf8 } from '@palisade/protocol'
+import { checkpoint, cosignature, dsse, formatRootLine, fromUtf8, note, rootFingerprint, utf8 } from '@palisade/protocol'
 import { createTestApp, type TestApp } from '../fixtures.test.helper.js'
 import { startWitnesses, type TestWitness } from '../witness-client/test-witness.test.helper.js'
 import { createSetupCode } from './setup-code.js'
@@ -115,6 +115,8 @@ describe('POST /v1/setup', () => {
     })
     assert.equal(opened.checkpoint.size, 1)
     assert.equal(opened.cosignatures.length, 2)
+    // the first checkpoint names root v1
+    assert.deepEqual(opened.checkpoint.extensions, [formatRootLine({ version: 1, fingerprint: out.fingerprint })])
     assert.deepEqual(ws.map((w) => w.sizeOf(lk.origin)), [1, 1])
     // The setup code is spent, the pending key has moved.
     assert.equal((await post(body)).statusCode, 401)

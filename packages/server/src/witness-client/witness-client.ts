@@ -89,7 +89,10 @@ export function httpWitnessClient(options: HttpWitnessClientOptions = {}): Witne
         if (res.status === 409) {
           const m = SIZE_BODY.exec(text)
           const size = Number(m?.[1])
-          return m !== null && Number.isSafeInteger(size) ? { kind: 'conflict', size } : failed('HTTP 409 without a valid size')
+          if (m !== null && Number.isSafeInteger(size)) return { kind: 'conflict', size }
+          // A witness that knows the org's root refuses a stale root line with a 409 and a text reason.
+          const reason = text.split('\n')[0]!.replace(/[^\x20-\x7e]/g, '?').slice(0, 200)
+          return failed(/^WIT_[A-Z_]+: /.test(reason) ? `the witness refused (409): ${reason}` : 'HTTP 409 without a valid size')
         }
         return failed(REFUSALS[res.status] ?? `HTTP ${res.status}`)
       } catch (e) {

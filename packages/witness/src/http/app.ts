@@ -3,6 +3,7 @@
  * witness codes to HTTP statuses:
  *
  *     POST /add-checkpoint   c2sp.org/tlog-witness; 200 → cosignature line(s)
+ *     POST /add-root         { origin, roots: [envelope JSON from v1] } → 200 { origin, version, fingerprint, updated }
  *     GET  /logs             [{ "origin", "size" }] the witnessed logs and their cosigned sizes
  *     GET  /healthz          "ok"
  *
@@ -21,6 +22,9 @@ import type { Cosigner } from '../cosigner.js'
 
 /** Largest add-checkpoint body accepted: a checkpoint, a few signatures and 63 proof lines fit many times over. */
 export const BODY_LIMIT = 64 * 1024
+
+/** Largest add-root body: a chain of root envelopes. */
+export const ADD_ROOT_BODY_LIMIT = 1024 * 1024
 
 /** The Content-Type of the 409 body (tlog-witness). */
 export const SIZE_CONTENT_TYPE = 'text/x.tlog.size'
@@ -68,7 +72,17 @@ export function registerRoutes(app: FastifyInstance, cosigner: Cosigner): void {
     const body = req.body instanceof Uint8Array ? req.body : new Uint8Array(0)
     const outcome = await cosigner.addCheckpoint(body, { ip: req.ip, log: req.log })
     if (outcome.ok) return reply.code(200).type(PLAIN).send(outcome.cosignature)
-    return sendRefusal(reply, outcome.code, outcome.storedSize)
+    return sendRefusal(reply, outcome.code, outcome.storedSize, undefined, outcome.detail)
+  })
+
+  app.post('/add-root', { bodyLimit: ADD_ROOT_BODY_LIMIT }, async (req, reply) => {
+    const body = req.body instanceof Uint8Array ? req.body : new Uint8Array(0)
+    const outcome = await cosigner.addRoot(body, { ip: req.ip, log: req.log })
+    if (outcome.ok) {
+      const { ok: _ok, ...answer } = outcome
+      return reply.code(200).send(answer)
+    }
+    return reply.code(outcome.status).type(PLAIN).send(`${outcome.code}: ${oneLine(outcome.detail)}\n`)
   })
 
   app.get('/logs', async () => cosigner.heads())
@@ -90,11 +104,16 @@ export function registerRoutes(app: FastifyInstance, cosigner: Cosigner): void {
   })
 }
 
+function oneLine(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 500)
+}
+
 function sendRefusal(
   reply: FastifyReply,
   code: RefusalCode,
   storedSize: number | undefined,
   status: number = REFUSAL_STATUS[code],
+  detail?: string,
 ): FastifyReply {
   // "The response body MUST consist of the tree size of the latest cosigned
   // checkpoint in decimal, followed by a newline. The response MUST have a
@@ -102,5 +121,5 @@ function sendRefusal(
   if (code === 'WIT_OLD_SIZE_CONFLICT' && storedSize !== undefined) {
     return reply.code(409).type(SIZE_CONTENT_TYPE).send(`${storedSize}\n`)
   }
-  return reply.code(status).type(PLAIN).send(`${code}: ${WITNESS_ERROR_CODES[code]}\n`)
+  return reply.code(status).type(PLAIN).send(`${code}: ${detail === undefined ? WITNESS_ERROR_CODES[code] : oneLine(detail)}\n`)
 }

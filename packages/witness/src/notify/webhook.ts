@@ -43,7 +43,17 @@ export interface RefusedEvent {
   readonly time: string
 }
 
-export type WitnessEvent = CosignedEvent | RefusedEvent
+/** A newer org root verified through POST /add-root. */
+export interface RootVerifiedEvent {
+  readonly type: 'root.verified'
+  readonly witness: string
+  readonly origin: string
+  readonly version: number
+  readonly fingerprint: string
+  readonly time: string
+}
+
+export type WitnessEvent = CosignedEvent | RefusedEvent | RootVerifiedEvent
 
 /** Webhook settings; only `url` is required. */
 export interface WebhookOptions {

@@ -5,6 +5,8 @@
  *     logs.json               the logs it witnesses: origin and log key
  *     checkpoints/<hex>.json  per log, the latest cosigned checkpoint;
  *                             <hex> = SHA-256(origin), so any origin is a safe name
+ *     checkpoints/<hex>.root.json  per log with a pinned org root, the newest
+ *                             root version verified (POST /add-root)
  *     refusals.jsonl          every refused add-checkpoint, one JSON object a line
  *     witness.lock            the pid of the witness serving this directory
  *
@@ -53,6 +55,14 @@ export function dataPaths(dir: string): DataPaths {
 /** The state file of one log: checkpoints/<SHA-256(origin) hex>.json. */
 export function checkpointPath(paths: DataPaths, origin: string): string {
   return join(paths.checkpoints, `${createHash('sha256').update(origin, 'utf8').digest('hex')}.json`)
+}
+
+/**
+ * The root state of one log with a pinned org root:
+ * checkpoints/<SHA-256(origin) hex>.root.json (see store/root-store.ts).
+ */
+export function rootStatePath(paths: DataPaths, origin: string): string {
+  return join(paths.checkpoints, `${createHash('sha256').update(origin, 'utf8').digest('hex')}.root.json`)
 }
 
 /**

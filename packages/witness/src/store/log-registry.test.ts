@@ -45,11 +45,21 @@ describe('log registry (logs.json)', () => {
   })
 
   it('adds a log once, and never replaces its key', async () => {
-    assert.deepEqual(await addLog(paths, a.vkey), { origin: 'example.com/a', added: true })
-    assert.deepEqual(await addLog(paths, a.vkey), { origin: 'example.com/a', added: false })
+    assert.deepEqual(await addLog(paths, a.vkey), { origin: 'example.com/a', added: true, pinned: false })
+    assert.deepEqual(await addLog(paths, a.vkey), { origin: 'example.com/a', added: false, pinned: false })
     const impostor = await TestLog.create('example.com/a', 'impostor')
     await assert.rejects(addLog(paths, impostor.vkey), (e) => isWitnessError(e, 'WIT_LOG_EXISTS'))
     assert.deepEqual((await readLogs(paths)).map((l) => l.key), [a.vkey])
+  })
+
+  it('pins a root fingerprint once (also on a log added without one), and never replaces it', async () => {
+    const fp = 'ab'.repeat(32)
+    assert.deepEqual(await addLog(paths, a.vkey, fp), { origin: 'example.com/a', added: false, pinned: true })
+    assert.deepEqual(await addLog(paths, a.vkey, fp), { origin: 'example.com/a', added: false, pinned: true })
+    assert.deepEqual(await addLog(paths, a.vkey), { origin: 'example.com/a', added: false, pinned: true })
+    await assert.rejects(addLog(paths, a.vkey, 'cd'.repeat(32)), (e) => isWitnessError(e, 'WIT_LOG_EXISTS'))
+    await assert.rejects(addLog(paths, a.vkey, 'AB'.repeat(32)), (e) => isWitnessError(e, 'WIT_CONFIG'))
+    assert.deepEqual((await readLogs(paths)).map((l) => [l.key, l.rootFingerprint]), [[a.vkey, fp]])
   })
 
   it('refuses a logs.json whose origin is not its key name, or lists an origin twice', async () => {

@@ -3,7 +3,13 @@
  * Ed25519 note verifier key (c2sp.org/signed-note, type 0x01), whose name
  * is the origin:
  *
- *     { "version": 1, "logs": [ { "origin": "palisade/acme", "key": "palisade/acme+1a2b3c4d+AX…", "addedAt": "<ISO 8601>" } ] }
+ *     { "version": 1, "logs": [ { "origin": "palisade/acme", "key": "palisade/acme+1a2b3c4d+AX…", "addedAt": "<ISO 8601>",
+ *                                 "rootFingerprint": "<64 hex, optional>" } ] }
+ *
+ * `rootFingerprint` pins the org's root v1 for a Palisade org log: the
+ * witness then cosigns only checkpoints whose root line names the newest
+ * root it verified from that pin (Cosigner, POST /add-root). Without it the
+ * log is a plain C2SP log and root lines are not checked.
  *
  * Guarantees: every entry read back has a key that parses and names its
  * origin, and no origin appears twice, so a request's origin selects exactly
@@ -14,7 +20,7 @@
  * Trusts: the operator, who decides which keys are logs.
  */
 import { stat } from 'node:fs/promises'
-import { note } from '@palisade/protocol'
+import { FINGERPRINT_RE, note } from '@palisade/protocol'
 import { systemErrorCode, WitnessError } from '../errors.js'
 import { readJsonFile, writeFileAtomic } from './atomic-file.js'
 import type { DataPaths } from './data-dir.js'
@@ -28,6 +34,8 @@ export interface TrustedLog {
   readonly key: string
   readonly verifier: note.Verifier
   readonly addedAt: string
+  /** The pinned fingerprint of the org's root v1, for a Palisade org log. */
+  readonly rootFingerprint?: string
 }
 
 /**
@@ -68,7 +76,10 @@ export async function readLogs(paths: DataPaths): Promise<readonly TrustedLog[]>
   const seen = new Set<string>()
   for (const [i, entry] of logs.entries()) {
     if (typeof entry !== 'object' || entry === null) invalid(`logs[${i}] is not an object`)
-    const { origin, key, addedAt } = entry as Record<string, unknown>
+    const { origin, key, addedAt, rootFingerprint } = entry as Record<string, unknown>
+    if (rootFingerprint !== undefined && (typeof rootFingerprint !== 'string' || !FINGERPRINT_RE.test(rootFingerprint))) {
+      invalid(`logs[${i}].rootFingerprint is not 64 lower-case hex digits`)
+    }
     if (typeof key !== 'string') return invalid(`logs[${i}].key is not a string`)
     let parsed: ReturnType<typeof parseLogKey>
     try {
@@ -79,38 +90,76 @@ export async function readLogs(paths: DataPaths): Promise<readonly TrustedLog[]>
     if (origin !== parsed.origin) invalid(`logs[${i}].origin is not the name of its key`)
     if (seen.has(parsed.origin)) invalid(`origin ${JSON.stringify(parsed.origin)} is listed twice`)
     seen.add(parsed.origin)
-    out.push(Object.freeze({ origin: parsed.origin, key, verifier: parsed.verifier, addedAt: typeof addedAt === 'string' ? addedAt : '' }))
+    out.push(
+      Object.freeze({
+        origin: parsed.origin,
+        key,
+        verifier: parsed.verifier,
+        addedAt: typeof addedAt === 'string' ? addedAt : '',
+        ...(typeof rootFingerprint === 'string' ? { rootFingerprint } : {}),
+      }),
+    )
   }
   return Object.freeze(out)
 }
 
 /**
- * Registers a log by its verifier key. Adding the same key again changes
- * nothing (`added: false`); another key for a registered origin is refused
- * (WIT_LOG_EXISTS): a log's key is the trust decision, and replacing it
- * silently would let whoever can run this command redirect the witness.
- * Not safe against two concurrent add-log runs on one directory.
+ * Checks a root fingerprint given to add-log: 64 lower-case hex digits
+ * (rootFingerprint of the org's root v1). WIT_CONFIG otherwise.
+ */
+export function parseRootFingerprint(fp: string): string {
+  const t = fp.trim()
+  if (!FINGERPRINT_RE.test(t)) throw new WitnessError('WIT_CONFIG', 'a root fingerprint is 64 lower-case hex digits (`palisade root show` prints it)')
+  return t
+}
+
+/**
+ * Registers a log by its verifier key, optionally pinning the org's root v1
+ * by fingerprint. Adding the same key (and pin) again changes nothing
+ * (`added: false`); pinning a log registered without a pin adds the pin
+ * (only more checks follow); another key, or another pin, for a registered
+ * origin is refused (WIT_LOG_EXISTS): a log's key and root are the trust
+ * decision, and replacing them silently would let whoever can run this
+ * command redirect the witness. Not safe against two concurrent add-log
+ * runs on one directory.
  *
  * @example
- * const { origin, added } = await addLog(paths, 'palisade/acme+1a2b3c4d+AX…')
+ * const { origin, added } = await addLog(paths, 'palisade/acme+1a2b3c4d+AX…', '9f86d0…')
  */
-export async function addLog(paths: DataPaths, key: string): Promise<{ readonly origin: string; readonly added: boolean }> {
+export async function addLog(
+  paths: DataPaths,
+  key: string,
+  rootFingerprint?: string,
+): Promise<{ readonly origin: string; readonly added: boolean; readonly pinned: boolean }> {
   const { origin } = parseLogKey(key)
+  const pin = rootFingerprint === undefined ? undefined : parseRootFingerprint(rootFingerprint)
   const logs = await readLogs(paths)
   const existing = logs.find((l) => l.origin === origin)
+  let entries: { origin: string; key: string; addedAt: string; rootFingerprint?: string }[]
   if (existing !== undefined) {
-    if (existing.key === key.trim()) return { origin, added: false }
-    throw new WitnessError('WIT_LOG_EXISTS', `log ${JSON.stringify(origin)} is already registered with another key`, {
-      details: { origin },
-    })
+    if (existing.key !== key.trim()) {
+      throw new WitnessError('WIT_LOG_EXISTS', `log ${JSON.stringify(origin)} is already registered with another key`, {
+        details: { origin },
+      })
+    }
+    if (pin === undefined || existing.rootFingerprint === pin) return { origin, added: false, pinned: existing.rootFingerprint !== undefined }
+    if (existing.rootFingerprint !== undefined) {
+      throw new WitnessError('WIT_LOG_EXISTS', `log ${JSON.stringify(origin)} is already registered with another root fingerprint`, {
+        details: { origin },
+      })
+    }
+    entries = logs.map((l) => (l.origin === origin ? { ...l, rootFingerprint: pin } : l))
+  } else {
+    entries = [...logs, { origin, key: key.trim(), addedAt: new Date().toISOString(), ...(pin === undefined ? {} : { rootFingerprint: pin }) }]
   }
-  const entries = [...logs, { origin, key: key.trim(), addedAt: new Date().toISOString() }].map((l) => ({
+  entries = entries.map((l) => ({
     origin: l.origin,
     key: l.key,
     addedAt: l.addedAt,
+    ...(l.rootFingerprint === undefined ? {} : { rootFingerprint: l.rootFingerprint }),
   }))
   await writeFileAtomic(paths.logs, JSON.stringify({ version: 1, logs: entries }, null, 2) + '\n')
-  return { origin, added: true }
+  return { origin, added: existing === undefined, pinned: pin !== undefined || existing?.rootFingerprint !== undefined }
 }
 
 /**
