@@ -28,7 +28,7 @@ import {
   type AgentStatus,
   type AnyAgentError,
 } from '@palisade/agent'
-import { FINGERPRINT_RE } from '@palisade/protocol'
+import { FINGERPRINT_RE, installCryptoProvider, nodeCryptoNativeHash } from '@palisade/protocol'
 import type { CliContext } from '../context.js'
 import { CliError } from '../errors.js'
 import { formatFields, type JsonValue } from '../io/output.js'
@@ -79,6 +79,8 @@ export function register(program: Command, ctx: CliContext): void {
       const inv = ctx.invocation(cmd)
       const stateDir = opts.stateDir ?? defaultStateDir()
       const logger = lineLogger((line) => void ctx.deps.stderr.write(line), inv.json)
+      // bin.ts runs this without the JIT, where OpenSSL's SHA-256 is the fast one.
+      installCryptoProvider(nodeCryptoNativeHash)
       await translate(() => runAgentUntilSignal({ stateDir, policyPath: opts.policy, logger }))
       inv.out.result({ stopped: true, stateDir: resolve(stateDir) }, () => 'palisade agent stopped')
     })
