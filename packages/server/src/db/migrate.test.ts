@@ -39,6 +39,23 @@ const ROWS: { [K in TableName]: NewRow<K> } = {
   pending_log_keys: { org_id: 'org2', origin: 'palisade/org2', signer_key: 'PRIVATE+KEY', verifier_key: 'vk2', created_at: T },
   org_witnesses: { org_id: 'org1', key: 'w.example+01020304+BA==', url: 'https://w.example', last_size: 1, created_at: T },
   log_heads: { org_id: 'org1', size: 1 },
+  admins: {
+    id: 'ad1', username: 'Ada', username_key: 'ada', email: 'ada@example.com', email_key: 'ada@example.com', name: 'Ada L',
+    password_hash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', status: 'active', failed_logins: 0, version: 1, password_changed_at: T, created_at: T, updated_at: T,
+  },
+  admin_roles: { admin_id: 'ad1', org_id: 'org1', role: 'owner', created_at: T },
+  recovery_codes: { admin_id: 'ad1', code_hash: 'rc1', created_at: T },
+  sessions: { id: 's1', token_hash: 'tk1', csrf_hash: 'cs1', admin_id: 'ad1', mfa: 1, created_at: T, last_seen_at: T, expires_at: T + 1 },
+  people: {
+    id: 'p1', org_id: 'org1', username: 'bob', username_key: 'bob', email: 'bob@example.com', email_key: 'bob@example.com', name: 'Bob',
+    status: 'active', ssh_keys: '[]', attributes: '{}', created_at: T, updated_at: T, version: 1,
+  },
+  groups: { id: 'g1', org_id: 'org1', kind: 'user', name: 'Eng', name_key: 'eng', description: '', created_at: T, updated_at: T, version: 1 },
+  group_members: { group_id: 'g1', member_id: 'p1', org_id: 'org1', added_at: T },
+  audit_events: {
+    id: 'ev1', org_id: 'org1', actor_type: 'admin', actor_id: 'ad1', actor_name: 'Ada', action: 'person.create', target_type: 'person',
+    target_id: 'p1', result: 'success', status_code: 201, source_addr: '127.0.0.1', request_id: 'r1', details: '{}', created_at: T,
+  },
 }
 
 async function insertAll(db: Kysely<Database>): Promise<void> {

@@ -48,6 +48,8 @@ export interface ApiKeysTable {
   revoked_at: Millis | null
   last_used_at: Millis | null
   last_used_addr: string | null
+  /** Who created the key: an admin id, an API key id, or null for the setup key (0004). */
+  created_by: string | null
 }
 
 export interface EnrollmentTokensTable {
@@ -78,6 +80,8 @@ export interface DevicesTable {
   root_version: number | null
   /** Size of the last cosigned checkpoint the agent reported (0003). */
   checkpoint_size: number | null
+  /** The person the device belongs to (0004), or null. */
+  person_id: string | null
 }
 
 export interface CommandsTable {
@@ -175,6 +179,117 @@ export interface AlertsTable {
   command_id: string | null
 }
 
+/** A console account (0004); global, with a role per org in admin_roles. */
+export interface AdminsTable {
+  id: string
+  username: string
+  /** normaliseKey(username): unique across the server. */
+  username_key: string
+  email: string
+  email_key: string
+  name: string
+  /** argon2id PHC string. */
+  password_hash: string
+  /** The TOTP secret sealed by auth/secret-box.ts (never plain), or null. */
+  totp_secret: string | null
+  /** When MFA was confirmed with a first code; null while enrolment is pending. */
+  totp_enabled_at: Millis | null
+  /** 'active' | 'disabled'. */
+  status: string
+  failed_logins: number
+  locked_until: Millis | null
+  password_changed_at: Millis
+  created_at: Millis
+  updated_at: Millis
+  version: number
+}
+
+/** An admin's role in one org (0004): 'owner' | 'admin' | 'helpdesk' | 'read-only'. */
+export interface AdminRolesTable { admin_id: string; org_id: string; role: string; created_at: Millis }
+
+/** One-time MFA recovery codes (0004), hex SHA-256 of the code text. */
+export interface RecoveryCodesTable { admin_id: string; code_hash: string; created_at: Millis; used_at: Millis | null }
+
+/** Console sessions (0004). The cookie holds the token; only hashes are stored. */
+export interface SessionsTable {
+  /** Public id, shown in session lists and used to revoke. */
+  id: string
+  /** Hex SHA-256 of the session token (the cookie value). */
+  token_hash: string
+  /** Hex SHA-256 of the CSRF token handed out with the session. */
+  csrf_hash: string
+  admin_id: string
+  /** 1 when the session passed MFA (or the admin has none and the org does not require it). */
+  mfa: 0 | 1
+  created_at: Millis
+  last_seen_at: Millis
+  /** Absolute expiry; idle expiry is last_seen_at + the idle timeout. */
+  expires_at: Millis
+  revoked_at: Millis | null
+  source_addr: string | null
+  user_agent: string | null
+}
+
+/** A person of an org's directory (0004). */
+export interface PeopleTable {
+  id: string
+  org_id: string
+  username: string
+  username_key: string
+  email: string
+  email_key: string
+  name: string
+  /** 'active' | 'suspended'. */
+  status: string
+  /** JSON array of OpenSSH public key lines. */
+  ssh_keys: JsonText
+  /** JSON object of string attributes. */
+  attributes: JsonText
+  created_at: Millis
+  updated_at: Millis
+  version: number
+}
+
+/** A user group or a device group (0004). */
+export interface GroupsTable {
+  id: string
+  org_id: string
+  kind: 'user' | 'device'
+  name: string
+  name_key: string
+  description: string
+  created_at: Millis
+  updated_at: Millis
+  version: number
+}
+
+/** Membership: a person in a user group, a device in a device group (0004). */
+export interface GroupMembersTable { group_id: string; member_id: string; org_id: string; added_at: Millis }
+
+/** One audited action (0004): every mutation and every login attempt. */
+export interface AuditEventsTable {
+  id: string
+  /** Null for events outside any org (a failed login naming no known account). */
+  org_id: string | null
+  /** 'admin' | 'api-key' | 'device' | 'anonymous' | 'system'. */
+  actor_type: string
+  actor_id: string | null
+  /** Username or key name at the time, so events stay readable after deletion. */
+  actor_name: string | null
+  /** Dotted action name declared by the route, e.g. 'person.create', 'session.login'. */
+  action: string
+  target_type: string | null
+  target_id: string | null
+  /** 'success' | 'failure' | 'denied'. */
+  result: string
+  status_code: number
+  source_addr: string | null
+  request_id: string | null
+  /** JSON object: small, never a secret. */
+  details: JsonText
+  created_at: Millis
+}
+
 /** Every table, by name. */
 export interface Database {
   orgs: OrgsTable
@@ -194,6 +309,14 @@ export interface Database {
   pending_log_keys: PendingLogKeysTable
   org_witnesses: OrgWitnessesTable
   log_heads: LogHeadsTable
+  admins: AdminsTable
+  admin_roles: AdminRolesTable
+  recovery_codes: RecoveryCodesTable
+  sessions: SessionsTable
+  people: PeopleTable
+  groups: GroupsTable
+  group_members: GroupMembersTable
+  audit_events: AuditEventsTable
 }
 
 /** A table name. */

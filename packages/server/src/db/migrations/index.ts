@@ -12,12 +12,14 @@ import { columnTypes, type ColumnTypes, type SqlFamily } from './column-types.js
 import { initialMigration } from './0001-initial.js'
 import { logAndWitnessesMigration } from './0002-log-and-witnesses.js'
 import { commandsAndGatewayMigration } from './0003-commands-and-gateway.js'
+import { directoryAndAccountsMigration } from './0004-directory-and-accounts.js'
 
 /** Every migration, by name, as factories of a dialect's column types. */
 export const MIGRATIONS: Readonly<Record<string, (t: ColumnTypes) => Migration>> = Object.freeze({
   '0001-initial': initialMigration,
   '0002-log-and-witnesses': logAndWitnessesMigration,
   '0003-commands-and-gateway': commandsAndGatewayMigration,
+  '0004-directory-and-accounts': directoryAndAccountsMigration,
 })
 
 /**
