@@ -16,14 +16,20 @@
  * for an admin. Stored credentials (setup codes, API keys, enrollment
  * tokens) are hashes only (DESIGN.md G5).
  */
-import type { Insertable, Selectable, Updateable } from 'kysely'
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
 
 /** Milliseconds since the Unix epoch. */
 export type Millis = number
 /** A JSON document stored as text. */
 export type JsonText = string
 
-export interface OrgsTable { id: string; name: string; created_at: Millis }
+export interface OrgsTable {
+  id: string
+  name: string
+  created_at: Millis
+  /** 1: console sessions need MFA to act in this org (0004). Defaults to 0. */
+  require_mfa: Generated<0 | 1>
+}
 
 /** One-time codes that let the first admin create an org; hashed. */
 export interface SetupCodesTable { code_hash: string; created_at: Millis; used_at: Millis | null; org_id: string | null }
@@ -194,6 +200,8 @@ export interface AdminsTable {
   totp_secret: string | null
   /** When MFA was confirmed with a first code; null while enrolment is pending. */
   totp_enabled_at: Millis | null
+  /** The last TOTP time step accepted, so a code is never accepted twice. */
+  totp_last_step: number | null
   /** 'active' | 'disabled'. */
   status: string
   failed_logins: number

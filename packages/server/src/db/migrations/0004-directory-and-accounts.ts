@@ -12,7 +12,8 @@
  * - people, groups, group_members: the directory of each org (people are
  *   who the org manages, not who logs in; devices may be bound to one);
  * - audit_events: every mutation and every login attempt;
- * - api_keys.created_by: who created a key (admin id or API key id).
+ * - api_keys.created_by: who created a key (admin id or API key id);
+ * - orgs.require_mfa: the org refuses console sessions without MFA.
  *
  * Uniqueness that must ignore case (usernames, emails, group names) uses a
  * normalised `*_key` column (lower-case, NFC) with a plain unique index:
@@ -37,6 +38,7 @@ export function directoryAndAccountsMigration(t: ColumnTypes): Migration {
         .addColumn('password_hash', 'text', (c) => c.notNull())
         .addColumn('totp_secret', 'text')
         .addColumn('totp_enabled_at', t.millis)
+        .addColumn('totp_last_step', t.count)
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('failed_logins', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('locked_until', t.millis)
@@ -119,6 +121,7 @@ export function directoryAndAccountsMigration(t: ColumnTypes): Migration {
       await s.createIndex('group_members_member_idx').on('group_members').column('member_id').execute()
 
       await s.alterTable('devices').addColumn('person_id', 'text').execute()
+      await s.alterTable('orgs').addColumn('require_mfa', 'integer', (c) => c.notNull().defaultTo(0)).execute()
       await s.alterTable('api_keys').addColumn('created_by', 'text').execute()
 
       await s.createTable('audit_events')
@@ -145,6 +148,7 @@ export function directoryAndAccountsMigration(t: ColumnTypes): Migration {
       const s = db.schema
       await s.dropTable('audit_events').execute()
       await s.alterTable('api_keys').dropColumn('created_by').execute()
+      await s.alterTable('orgs').dropColumn('require_mfa').execute()
       await s.alterTable('devices').dropColumn('person_id').execute()
       for (const table of ['group_members', 'groups', 'people', 'sessions', 'recovery_codes', 'admin_roles', 'admins']) {
         await s.dropTable(table).execute()
