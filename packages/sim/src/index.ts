@@ -1,0 +1,2 @@
+/** The agent simulator (issue #7); see README.md of this package. */
+export {}
