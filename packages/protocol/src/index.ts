@@ -27,7 +27,19 @@ export * as cosignature from './cosignature/index.js'
 export * as dsse from './dsse/index.js'
 
 // org root of trust
-export { parseRoot, ROOT_PAYLOAD_TYPE, ROOT_TYPE, ACTION_KINDS, type Root, type AdminKey, type ActionKind } from './root/root.js'
+export {
+  parseRoot,
+  ROOT_PAYLOAD_TYPE,
+  ROOT_TYPE,
+  ACTION_KINDS,
+  ROOT_MAX_MONITORS,
+  CHECKPOINT_MAX_AGE_MIN_SECONDS,
+  CHECKPOINT_MAX_AGE_MAX_SECONDS,
+  type Root,
+  type AdminKey,
+  type ActionKind,
+} from './root/root.js'
+export { parseMonitorUrl, isLoopbackHost, MONITOR_URL_MAX_LENGTH } from './root/monitor-url.js'
 export { rootFingerprint, FINGERPRINT_RE } from './root/fingerprint.js'
 export {
   formatRootLine,
@@ -70,6 +82,23 @@ export {
   type SeenCheckpoint,
 } from './command/trust-state.js'
 export { verifyCommand, CLOCK_SKEW_SECONDS, type VerifyResult, type Device } from './command/verify.js'
+export {
+  verifyCheckpointUpdate,
+  parseCheckpointUpdate,
+  formatCheckpointUpdate,
+  type CheckpointUpdate,
+  type CheckpointUpdateResult,
+} from './command/checkpoint-update.js'
+export { checkpointStaleness, type CheckpointStaleness } from './command/checkpoint-staleness.js'
+export {
+  parseAlert,
+  formatAlert,
+  ALERT_PAYLOAD_TYPE,
+  ALERT_TYPE,
+  ALERT_CODE_RE,
+  type Alert,
+  type AlertDetail,
+} from './command/alert.js'
 export {
   parseCommandResult,
   parseRejection,

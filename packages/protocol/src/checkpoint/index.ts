@@ -6,3 +6,4 @@ export {
   type CosignedCheckpoint,
   type VerifiedCosignature,
 } from './open-cosigned.js'
+export { quorumCosignedAt } from './cosigned-at.js'

@@ -11,9 +11,10 @@
  * signature does not commit to the witness name: one key listed under two
  * names, or one line copied under another name, counts once.
  *
- * Trusts: the policy (from the verified org root). It does not judge
- * cosignature timestamps or consistency with earlier checkpoints: the caller
- * has the clock and the last checkpoint it saw.
+ * Trusts: the policy (from the verified org root). It reports, but does
+ * not judge, cosignature timestamps (`cosignedAt`, cosigned-at.ts), and it
+ * does not check consistency with earlier checkpoints: the caller has the
+ * clock and the last checkpoint it saw.
  */
 import { equalBytes } from '../bytes.js'
 import { fail, isProtocolError, ProtocolError } from '../errors.js'
@@ -21,6 +22,7 @@ import { SIG_TYPE_COSIGNATURE_V1, cosignatureTime } from '../cosignature/cosigna
 import { openNote, type OpenedNote } from '../note/open.js'
 import type { Verifier } from '../note/key.js'
 import { parse, type Checkpoint } from './checkpoint.js'
+import { quorumCosignedAt } from './cosigned-at.js'
 
 /** What the org root says about its log and witnesses. */
 export interface CosignedCheckpointPolicy {
@@ -49,6 +51,11 @@ export interface CosignedCheckpoint {
   readonly text: string
   /** Every trusted witness cosignature that verified, in note order. */
   readonly cosignatures: readonly VerifiedCosignature[]
+  /**
+   * POSIX seconds: the quorum-th newest of the distinct witnesses' newest
+   * cosignature times (cosigned-at.ts), or null when no witness cosigned.
+   */
+  readonly cosignedAt: number | null
 }
 
 /**
@@ -104,6 +111,7 @@ export function openCosignedCheckpoint(note: string | Uint8Array, policy: Cosign
   // Distinct witness public keys, compared byte by byte: a witness list is
   // short, and this saves hex-encoding every key per checkpoint.
   const keys: Uint8Array[] = []
+  const newest: number[] = []
   for (let i = 0; i < opened.signatures.length; i++) {
     const s = opened.signatures[i]!
     const w = by[i]!
@@ -111,12 +119,23 @@ export function openCosignedCheckpoint(note: string | Uint8Array, policy: Cosign
     const time = cosignatureTime(s.signature)
     if (time === undefined) continue // only a foreign Verifier could have accepted it
     cosignatures.push(Object.freeze({ name: s.name, keyHash: s.keyHash, time }))
-    if (!keys.some((k) => equalBytes(k, w.publicKey))) keys.push(w.publicKey)
+    const at = keys.findIndex((k) => equalBytes(k, w.publicKey))
+    if (at < 0) {
+      keys.push(w.publicKey)
+      newest.push(time)
+    } else if (time > newest[at]!) {
+      newest[at] = time
+    }
   }
   if (keys.length < quorum) {
     throw new ProtocolError('PROTO_WITNESS_QUORUM', `${keys.length} of the required ${quorum} witnesses cosigned the checkpoint`, {
       details: { have: keys.length, need: quorum, cosignatures },
     })
   }
-  return Object.freeze({ checkpoint, text: opened.text, cosignatures: Object.freeze(cosignatures) })
+  return Object.freeze({
+    checkpoint,
+    text: opened.text,
+    cosignatures: Object.freeze(cosignatures),
+    cosignedAt: quorumCosignedAt(newest, quorum),
+  })
 }

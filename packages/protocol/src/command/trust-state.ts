@@ -28,6 +28,12 @@ export interface TrustState {
   /** Verified roots from the anchor, newest last. */
   readonly roots: readonly SignedRoot[]
   readonly checkpoint: SeenCheckpoint | null
+  /**
+   * The newest "cosigned at" time (unix seconds, checkpoint/cosigned-at.ts)
+   * of any checkpoint this device accepted; null when unknown (none yet, or
+   * a state written before this field existed). Staleness is measured from it.
+   */
+  readonly cosignedAt: number | null
   /** Command id → its notAfter (unix seconds), for replay protection. */
   readonly executed: Readonly<Record<string, number>>
 }
@@ -53,7 +59,7 @@ export function initialTrustState(
   crypto?: CryptoProvider,
 ): TrustState {
   const roots = verifyRootChain({ pinned }, rootEnvelopes, now, crypto)
-  return Object.freeze({ pinned, roots, checkpoint: null, executed: Object.freeze({}) })
+  return Object.freeze({ pinned, roots, checkpoint: null, cosignedAt: null, executed: Object.freeze({}) })
 }
 
 /** The JSON form an agent writes to disk. */
@@ -63,6 +69,7 @@ export function encodeTrustState(s: TrustState): Record<string, unknown> {
     pinned: s.pinned,
     roots: s.roots.map((r) => formatEnvelope(r.envelope)),
     checkpoint: s.checkpoint && { size: s.checkpoint.size, rootHash: toBase64(s.checkpoint.rootHash), note: s.checkpoint.note },
+    cosignedAt: s.cosignedAt,
     executed: s.executed,
   }
 }
@@ -73,7 +80,7 @@ export function encodeTrustState(s: TrustState): Record<string, unknown> {
  * still load so the device can report it and follow a rotation).
  */
 export function decodeTrustState(v: unknown, crypto?: CryptoProvider): TrustState {
-  const o = expectObject(v, 'state', ['version', 'pinned', 'roots', 'checkpoint', 'executed'])
+  const o = expectObject(v, 'state', ['version', 'pinned', 'roots', 'checkpoint', 'cosignedAt', 'executed'])
   if (o.version !== 1) fail('PROTO_MALFORMED', 'state.version must be 1')
   const pinned = expectString(o.pinned, 'state.pinned', FINGERPRINT_RE)
   const envs = expectArray(o.roots, 'state.roots', 1, 1024).map((e, i) => expectString(e, `state.roots[${i}]`))
@@ -89,6 +96,8 @@ export function decodeTrustState(v: unknown, crypto?: CryptoProvider): TrustStat
       note: expectString(c.note, 'state.checkpoint.note'),
     })
   }
+  // Absent in states written before freshness was tracked: unknown.
+  const cosignedAt = o.cosignedAt === undefined || o.cosignedAt === null ? null : expectInteger(o.cosignedAt, 'state.cosignedAt', 0, 253402300799)
   const ex = o.executed
   if (typeof ex !== 'object' || ex === null || Array.isArray(ex)) fail('PROTO_MALFORMED', 'state.executed must be an object')
   const entries = Object.entries(ex)
@@ -98,5 +107,5 @@ export function decodeTrustState(v: unknown, crypto?: CryptoProvider): TrustStat
     if (!ID_RE.test(id)) fail('PROTO_MALFORMED', 'state.executed has an invalid command id')
     executed[id] = expectInteger(t, `state.executed.${id}`, 0, 253402300799)
   }
-  return Object.freeze({ pinned, roots, checkpoint, executed: Object.freeze(executed) })
+  return Object.freeze({ pinned, roots, checkpoint, cosignedAt, executed: Object.freeze(executed) })
 }

@@ -20,24 +20,21 @@
  * provider. It never throws: every failure is a rejection with a stable
  * code, a sentence for humans, and the evidence in `details`.
  */
-import { equalBytes, utf8 } from '../bytes.js'
-import { openCosignedCheckpoint } from '../checkpoint/open-cosigned.js'
+import { utf8 } from '../bytes.js'
 import type { Checkpoint } from '../checkpoint/checkpoint.js'
-import { witnessVerifierFromString } from '../cosignature/cosignature.js'
-import { cryptoProvider, type CryptoProvider } from '../crypto/provider.js'
+import type { CryptoProvider } from '../crypto/provider.js'
 import { parseEnvelope } from '../dsse/envelope.js'
-import { trustedKeySet, verifyEnvelopeWithSet, type TrustedKeySet } from '../dsse/verify.js'
+import { verifyEnvelopeWithSet } from '../dsse/verify.js'
 import { ProtocolError, fail, type ProtocolErrorCode } from '../errors.js'
 import { leafHash } from '../merkle/hash.js'
-import { verifyConsistency, verifyInclusion } from '../merkle/verify.js'
-import { verifierFromString, type Verifier } from '../note/key.js'
-import type { Root } from '../root/root.js'
-import { checkpointRootLine } from '../root/root-line.js'
+import { verifyInclusion } from '../merkle/verify.js'
 import { requireUnexpired, verifyRootUpdate, type SignedRoot } from '../root/verify.js'
+import { acceptCheckpoint } from './accept-checkpoint.js'
 import type { Delivery } from './delivery.js'
 import { COMMAND_PAYLOAD_TYPE, parseCommandPayload, type CommandPayload } from './payload.js'
+import { adminKeySet } from './root-keys.js'
 import { isTargeted } from './targets.js'
-import { currentRoot, MAX_EXECUTED, type TrustState } from './trust-state.js'
+import { MAX_EXECUTED, type TrustState } from './trust-state.js'
 
 /** How far ahead of a device's clock a command's notBefore may be. */
 export const CLOCK_SKEW_SECONDS = 300
@@ -63,44 +60,6 @@ export type VerifyResult =
       readonly commandId?: string
       readonly details?: Readonly<Record<string, unknown>>
     }
-
-// Grouping a root's admin keys, and decoding its log and witness keys (key
-// IDs are SHA-256 hashes), on every delivery would be wasted work: a root is
-// a frozen value, and these hold the key arrays it names. The caches are per
-// provider too, since a verifier keeps the provider it was made with: a call
-// with another provider must not verify through the first one. Each is
-// filled where the uncached code did that work, so errors come in the same
-// order.
-type PerRoot<T> = WeakMap<Root, WeakMap<CryptoProvider, T>>
-
-function cached<T>(cache: PerRoot<T>, root: Root, crypto: CryptoProvider | undefined, make: (c: CryptoProvider) => T): T {
-  const c = cryptoProvider(crypto)
-  let byProvider = cache.get(root)
-  if (byProvider === undefined) {
-    byProvider = new WeakMap()
-    cache.set(root, byProvider)
-  }
-  let v = byProvider.get(c)
-  if (v === undefined) {
-    v = make(c)
-    byProvider.set(c, v)
-  }
-  return v
-}
-
-const adminKeySets: PerRoot<TrustedKeySet> = new WeakMap()
-const logVerifiers: PerRoot<{ readonly log: Verifier; readonly witnesses: readonly Verifier[] }> = new WeakMap()
-
-function adminKeySet(root: Root, crypto?: CryptoProvider): TrustedKeySet {
-  return cached(adminKeySets, root, crypto, (c) => trustedKeySet(root.admins.map((a) => ({ keyid: a.id, publicKey: a.publicKey })), c))
-}
-
-function rootVerifiers(root: Root, crypto?: CryptoProvider): { readonly log: Verifier; readonly witnesses: readonly Verifier[] } {
-  return cached(logVerifiers, root, crypto, (c) => ({
-    log: verifierFromString(root.log.key, c),
-    witnesses: root.witnesses.keys.map((k) => witnessVerifierFromString(k, c)),
-  }))
-}
 
 /**
  * @example
@@ -160,54 +119,16 @@ function check(
   }
   if (Object.hasOwn(state.executed, command.id)) fail('PROTO_REPLAY', `command ${command.id} already ran on this device`)
 
-  // G2: a checkpoint from this org's log, cosigned by a witness quorum...
-  const verifiers = rootVerifiers(root, crypto)
-  const { checkpoint } = openCosignedCheckpoint(delivery.checkpoint, {
-    origin: root.log.origin,
-    logVerifier: verifiers.log,
-    witnesses: verifiers.witnesses,
-    quorum: root.witnesses.quorum,
-  })
-  // ...naming the root in force: a newer version there means the server
-  // withheld a root update from this device (an older one: the device is ahead).
-  const logRoot = checkpointRootLine(checkpoint.extensions)
-  if (logRoot.version > root.version) {
-    fail('PROTO_ROOT_STALE', `the log names root v${logRoot.version}; this device has v${root.version}: a root update was withheld`, {
-      logRoot: logRoot.version,
-      logFingerprint: logRoot.fingerprint,
-      deviceRoot: root.version,
-      deviceFingerprint: signedRoot.fingerprint,
-    })
-  }
-  if (logRoot.version === root.version && logRoot.fingerprint !== signedRoot.fingerprint) {
-    fail('PROTO_ROOT_STALE', `the log names root v${logRoot.version} with fingerprint ${logRoot.fingerprint}; this device's v${root.version} is ${signedRoot.fingerprint}`, {
-      logRoot: logRoot.version,
-      logFingerprint: logRoot.fingerprint,
-      deviceRoot: root.version,
-      deviceFingerprint: signedRoot.fingerprint,
-    })
-  }
-  // ...that extends the last one this device accepted...
-  const last = state.checkpoint
-  if (last !== null) {
-    if (checkpoint.size < last.size) {
-      fail('PROTO_LOG_ROLLBACK', `checkpoint size ${checkpoint.size} is older than the ${last.size} this device saw`, {
-        seen: last.note,
-        offered: delivery.checkpoint,
-      })
-    }
-    const consistent =
-      checkpoint.size === last.size
-        ? equalBytes(checkpoint.rootHash, last.rootHash)
-        : verifyConsistency(last.size, checkpoint.size, delivery.consistencyProof, last.rootHash, checkpoint.rootHash, crypto)
-    if (!consistent) {
-      // Two cosigned checkpoints that do not extend each other: keep both as evidence of a fork.
-      fail('PROTO_LOG_INCONSISTENT', `checkpoint of size ${checkpoint.size} does not extend the one of size ${last.size} this device saw`, {
-        seen: last.note,
-        offered: delivery.checkpoint,
-      })
-    }
-  }
+  // G2: a checkpoint from this org's log, cosigned by a witness quorum, naming
+  // the root in force, extending the last one this device saw (accept-checkpoint.ts)...
+  const { checkpoint, seen, cosignedAt } = acceptCheckpoint(
+    signedRoot,
+    state.checkpoint,
+    state.cosignedAt,
+    delivery.checkpoint,
+    delivery.consistencyProof,
+    crypto,
+  )
   // ...and includes these exact envelope bytes.
   const leaf = leafHash(utf8(delivery.envelope), crypto)
   if (
@@ -230,7 +151,8 @@ function check(
     nextState: Object.freeze({
       pinned: state.pinned,
       roots: Object.freeze(roots),
-      checkpoint: Object.freeze({ size: checkpoint.size, rootHash: checkpoint.rootHash, note: delivery.checkpoint }),
+      checkpoint: seen,
+      cosignedAt,
       executed: Object.freeze(executed),
     }),
   })

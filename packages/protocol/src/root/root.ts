@@ -15,12 +15,17 @@ import { fail } from '../errors.js'
 import { parseJson } from '../json/parse.js'
 import { keyId } from '../keys/key-id.js'
 import { expectInteger, expectObject, expectString, expectArray } from '../json/expect.js'
+import { parseMonitorUrl } from './monitor-url.js'
 
 export const ROOT_PAYLOAD_TYPE = 'application/vnd.palisade.root+json'
 export const ROOT_TYPE = 'palisade.root/v1'
 export const ROOT_MAX_BYTES = 64 * 1024
 export const ROOT_MAX_ADMINS = 64
 export const ROOT_MAX_WITNESSES = 32
+export const ROOT_MAX_MONITORS = 8
+/** Bounds of `checkpointMaxAgeSeconds`: five minutes to thirty days. */
+export const CHECKPOINT_MAX_AGE_MIN_SECONDS = 300
+export const CHECKPOINT_MAX_AGE_MAX_SECONDS = 30 * 86400
 
 /** The kinds of signed action; each has its own threshold. */
 export const ACTION_KINDS = ['command', 'policy', 'root', 'device'] as const
@@ -51,6 +56,17 @@ export interface Root {
   readonly maxCommandValiditySeconds: number
   /** When true, devices refuse every command (incident freeze). */
   readonly frozen: boolean
+  /**
+   * Base URLs where agents also send every rejection and alert they sign
+   * (monitor-url.ts); optional in the payload, [] when absent.
+   */
+  readonly monitors: readonly string[]
+  /**
+   * How old (by witness cosignature time) the freshest checkpoint a device
+   * has seen may grow before it raises AGENT_CHECKPOINT_STALE; optional in
+   * the payload, null when absent (no staleness alert).
+   */
+  readonly checkpointMaxAgeSeconds: number | null
 }
 
 const ORG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/
@@ -66,7 +82,7 @@ const MAX_TIME = 253402300799 // 9999-12-31T23:59:59Z
 export function parseRoot(payload: Uint8Array | string, crypto?: CryptoProvider): Root {
   const o = expectObject(parseJson(payload, ROOT_MAX_BYTES, 'root'), 'root', [
     'type', 'org', 'version', 'issuedAt', 'expiresAt', 'admins', 'thresholds', 'witnesses', 'log',
-    'maxCommandValiditySeconds', 'frozen',
+    'maxCommandValiditySeconds', 'frozen', 'monitors', 'checkpointMaxAgeSeconds',
   ])
   if (o.type !== ROOT_TYPE) fail('PROTO_MALFORMED', `root.type must be "${ROOT_TYPE}"`)
   const org = expectString(o.org, 'root.org', ORG_RE)
@@ -117,6 +133,17 @@ export function parseRoot(payload: Uint8Array | string, crypto?: CryptoProvider)
   const maxCommandValiditySeconds = expectInteger(o.maxCommandValiditySeconds, 'root.maxCommandValiditySeconds', 1, 366 * 86400)
   if (typeof o.frozen !== 'boolean') fail('PROTO_MALFORMED', 'root.frozen must be a boolean')
 
+  // Both optional, so that roots signed before they existed still parse.
+  const monitors =
+    o.monitors === undefined
+      ? []
+      : expectArray(o.monitors, 'root.monitors', 0, ROOT_MAX_MONITORS).map((u, i) => parseMonitorUrl(u, `root.monitors[${i}]`))
+  if (new Set(monitors).size !== monitors.length) fail('PROTO_MALFORMED', 'root.monitors repeats a URL')
+  const checkpointMaxAgeSeconds =
+    o.checkpointMaxAgeSeconds === undefined
+      ? null
+      : expectInteger(o.checkpointMaxAgeSeconds, 'root.checkpointMaxAgeSeconds', CHECKPOINT_MAX_AGE_MIN_SECONDS, CHECKPOINT_MAX_AGE_MAX_SECONDS)
+
   return Object.freeze({
     type: ROOT_TYPE,
     org,
@@ -129,5 +156,7 @@ export function parseRoot(payload: Uint8Array | string, crypto?: CryptoProvider)
     log: Object.freeze({ origin, key: logKey }),
     maxCommandValiditySeconds,
     frozen: o.frozen,
+    monitors: Object.freeze(monitors),
+    checkpointMaxAgeSeconds,
   })
 }
