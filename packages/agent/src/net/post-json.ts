@@ -1,6 +1,7 @@
 /**
- * The agent's one HTTP call (enrollment): POST a JSON body, read a bounded
- * JSON answer. The only module of the agent that calls `fetch`.
+ * The agent's HTTP call to its server (enrollment): POST a JSON body, read a
+ * bounded JSON answer. With post-report.ts (monitors), the only modules of
+ * the agent that call `fetch`.
  *
  * Guarantees: the request is abandoned after `timeoutMs`; the answer is
  * read up to `maxBytes` and no further; every failure is an AgentError that

@@ -1,7 +1,9 @@
 /**
- * The local rejection log (rejections.jsonl): one JSON line per delivery
- * this device refused, with the signed rejection envelope and the evidence
- * verifyCommand returned (for a fork: both checkpoints). It is written
+ * The local evidence logs: rejections.jsonl, one JSON line per delivery (or
+ * pushed checkpoint) this device refused, with the signed rejection
+ * envelope and the evidence protocol returned (for a fork: both
+ * checkpoints); and alerts.jsonl, the same for every alert it raised
+ * (AGENT_CHECKPOINT_STALE), with the signed alert envelope. It is written
  * before the rejection is sent, so the record exists even if the server
  * never hears of it (G6), and it is for the machine's owner: nothing
  * remote reads it.
@@ -22,7 +24,7 @@ export interface RejectionRecord {
   readonly code: string
   readonly message: string
   readonly details?: Readonly<Record<string, unknown>> | undefined
-  /** The signed palisade.rejection/v1 DSSE envelope (JSON text). */
+  /** The signed palisade.rejection/v1 (or, in alerts.jsonl, palisade.alert/v1) DSSE envelope (JSON text). */
   readonly envelope: string
 }
 

@@ -1,5 +1,5 @@
 /**
- * The report spool: signed results and rejections the server has not yet
+ * The report spool: signed results, rejections and alerts the server has not yet
  * acknowledged, one file each, so that no report is lost to a dropped
  * connection, a restart or a crash (G6: a rejection raised while the server
  * is unreachable still reaches it later).
@@ -11,12 +11,12 @@
  * The spool is indexed in memory at start and never polled.
  *
  * Bound: at most `maxEntries` reports. When full, rejections are no longer
- * spooled (they stay in the local rejection log) but results always are:
+ * spooled (they stay in the local rejection or alert log) but results always are:
  * results need a quorum-signed command each, so a hostile server that
  * withholds acks can grow the spool only by what the admins signed, while
  * it could otherwise fill the disk with rejections of its own garbage.
  *
- * File name: `<seq, 12 digits>.<result|rejection>.<commandId or _>.json`;
+ * File name: `<seq, 12 digits>.<result|rejection|alert>.<commandId or _>.json`;
  * content: `{ "kind", "commandId", "envelope" }` (envelope = DSSE JSON text).
  */
 import { readdir, rename, unlink } from 'node:fs/promises'
@@ -26,7 +26,7 @@ import { readJsonFile, writeFileAtomic } from '../state/atomic-file.js'
 import { systemErrorCode } from '../errors.js'
 
 /** What a spooled report is. */
-export type ReportKind = 'result' | 'rejection'
+export type ReportKind = 'result' | 'rejection' | 'alert'
 
 /** One spooled report, as indexed in memory (the envelope stays on disk). */
 export interface SpoolEntry {
@@ -39,7 +39,7 @@ export interface SpoolEntry {
 /** Default bound on spooled reports. */
 export const SPOOL_MAX_ENTRIES = 10_000
 const ENTRY_MAX_BYTES = 8 * 1024 * 1024
-const NAME_RE = /^(\d{12})\.(result|rejection)\.([A-Za-z0-9][A-Za-z0-9_-]{0,63}|_)\.json$/
+const NAME_RE = /^(\d{12})\.(result|rejection|alert)\.([A-Za-z0-9][A-Za-z0-9_-]{0,63}|_)\.json$/
 
 /** The on-disk spool of one state directory. */
 export class Spool {
@@ -95,10 +95,10 @@ export class Spool {
 
   /**
    * Writes a report durably and indexes it; returns null (and writes
-   * nothing) when the spool is full and the report is a rejection.
+   * nothing) when the spool is full and the report is a rejection or an alert.
    */
   async add(kind: ReportKind, commandId: string | null, envelope: string): Promise<SpoolEntry | null> {
-    if (kind === 'rejection' && this.#entries.length >= this.maxEntries) return null
+    if (kind !== 'result' && this.#entries.length >= this.maxEntries) return null
     if (commandId !== null && !ID_RE.test(commandId)) commandId = null
     const seq = this.#nextSeq++
     const name = `${String(seq).padStart(12, '0')}.${kind}.${commandId ?? '_'}.json`

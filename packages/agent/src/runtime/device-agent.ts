@@ -20,9 +20,18 @@
  * before anything runs, and a refused command leaves no trace in the state.
  *
  * Every rejection is signed, appended to the local rejection log, spooled,
- * and only then sent (G6). Every report stays in the spool until the server
- * acks its command id, and the whole spool is resent, oldest first, after
- * each (re)connect.
+ * handed to the root's monitors, and only then sent (G6). Every report stays
+ * in the spool until the server acks its command id, and the whole spool is
+ * resent, oldest first, after each (re)connect.
+ *
+ * Checkpoints pushed on their own (the `checkpoint` frame) go through the
+ * same queue as deliveries, so the two are handled in the server's order:
+ * verifyCheckpointUpdate, then the next trust state persisted like after a
+ * delivery; a refused one is a rejection without a command id. Freshness:
+ * `checkStaleness` (run-agent.ts calls it on a timer) raises
+ * AGENT_CHECKPOINT_STALE once the newest checkpoint the device accepted is
+ * older, by witness time, than the root's checkpointMaxAgeSeconds: once per
+ * episode, again every max-age while it lasts; a fresh checkpoint ends it.
  *
  * Redelivery: the server picks the deliveries to send at connect time, so a
  * command whose result is still spooled, or was acked on this very
@@ -34,11 +43,16 @@
  */
 import { mkdir } from 'node:fs/promises'
 import {
+  checkpointStaleness,
   currentRoot,
+  isProtocolError,
   nodeSign,
+  parseCheckpointUpdate,
   parseDelivery,
   toBase64,
+  verifyCheckpointUpdate,
   verifyCommand,
+  type Alert,
   type CommandPayload,
   type Rejection,
   type TrustState,
@@ -47,6 +61,7 @@ import { AgentError } from '../errors.js'
 import type { Inventory } from '../inventory/collect.js'
 import { checkAgainstPolicy, loadLocalPolicy } from '../policy/local-policy.js'
 import { safeText } from '../report/fit-output.js'
+import { MonitorOutbox, type MonitorOutboxOptions } from '../report/monitor-outbox.js'
 import { RejectionLog } from '../report/rejection-log.js'
 import { ReportSigner } from '../report/report-signer.js'
 import { Spool } from '../report/spool.js'
@@ -66,26 +81,45 @@ export interface DeviceAgentOptions {
   readonly policyPath: string
   readonly logger: AgentLogger
   readonly collectInventory: () => Promise<Inventory>
+  /** Milliseconds since the epoch, for freshness (default Date.now). */
+  readonly clock?: (() => number) | undefined
+  /** Monitor delivery tuning (tests). */
+  readonly monitors?: Omit<MonitorOutboxOptions, 'logger'> | undefined
 }
 
 type DeliveryFrame = Extract<ReadyFrame, { type: 'delivery' }>
+type CheckpointFrame = Extract<ReadyFrame, { type: 'checkpoint' }>
 
 /** The engine; implements the gateway session's handlers. */
 export class DeviceAgent implements SessionHandlers {
   readonly #device: LoadedDevice
   readonly #opts: DeviceAgentOptions
   readonly #outbox: ReportOutbox
+  readonly #monitors: MonitorOutbox
   readonly #inventory: InventoryReporter
+  readonly #clock: () => number
+  /** Unix seconds: staleness is measured from here while no checkpoint time is known. */
+  readonly #watchingSince: number
   #trust: TrustState
   #session: GatewaySession | undefined
   #queue: Promise<void> = Promise.resolve()
   #stopping = false
+  /** When the current staleness episode last raised its alert (unix seconds); undefined: fresh. */
+  #staleAlertedAt: number | undefined
 
-  private constructor(device: LoadedDevice, opts: DeviceAgentOptions, spool: Spool, rejections: RejectionLog, signer: ReportSigner) {
+  private constructor(device: LoadedDevice, opts: DeviceAgentOptions, parts: { spool: Spool; rejections: RejectionLog; alerts: RejectionLog; monitors: MonitorOutbox; signer: ReportSigner }) {
     this.#device = device
     this.#opts = opts
     this.#trust = device.trust
-    this.#outbox = new ReportOutbox(spool, rejections, signer, opts.logger, () => this.summary())
+    this.#clock = opts.clock ?? Date.now
+    this.#watchingSince = Math.floor(this.#clock() / 1000)
+    this.#monitors = parts.monitors
+    this.#outbox = new ReportOutbox({
+      ...parts,
+      logger: opts.logger,
+      state: () => this.summary(),
+      identity: () => ({ origin: currentRoot(this.#trust).root.log.origin, deviceId: device.record.deviceId }),
+    })
     this.#inventory = new InventoryReporter(opts.collectInventory, opts.logger)
   }
 
@@ -98,9 +132,12 @@ export class DeviceAgent implements SessionHandlers {
    */
   static async open(device: LoadedDevice, opts: DeviceAgentOptions): Promise<DeviceAgent> {
     const { layout, record } = device
-    for (const dir of [layout.spoolDir, layout.runningDir]) await mkdir(dir, { recursive: true, mode: 0o700 })
+    for (const dir of [layout.spoolDir, layout.runningDir, layout.monitorOutboxDir]) await mkdir(dir, { recursive: true, mode: 0o700 })
     const spool = await Spool.open(layout.spoolDir)
     const signer = new ReportSigner(device.seed, device.publicKey)
+    const monitors = new MonitorOutbox(layout.monitorOutboxDir, { ...opts.monitors, logger: opts.logger })
+    // Before recovery: what it reports must reach the monitors too.
+    await monitors.setMonitors(currentRoot(device.trust).root.monitors)
     await recoverInterrupted({
       runningDir: layout.runningDir,
       spool,
@@ -110,7 +147,13 @@ export class DeviceAgent implements SessionHandlers {
       org: record.org,
       logger: opts.logger,
     })
-    return new DeviceAgent(device, opts, spool, await RejectionLog.open(layout.rejectionLog), signer)
+    return new DeviceAgent(device, opts, {
+      spool,
+      rejections: await RejectionLog.open(layout.rejectionLog),
+      alerts: await RejectionLog.open(layout.alertLog),
+      monitors,
+      signer,
+    })
   }
 
   /** What the device reports about its trust state. */
@@ -143,7 +186,8 @@ export class DeviceAgent implements SessionHandlers {
   }
 
   frame(session: GatewaySession, frame: ReadyFrame): void {
-    if (frame.type === 'delivery') this.#enqueue(session, frame)
+    if (frame.type === 'delivery') this.#enqueue(session, () => this.#handle(session, frame))
+    else if (frame.type === 'checkpoint') this.#enqueue(session, () => this.#checkpoint(session, frame))
     else if (frame.type === 'ack') void this.#outbox.ack(session, frame.commandId)
     else this.#opts.logger.log('warn', 'the gateway reported an error', { code: frame.code, message: frame.message })
   }
@@ -169,19 +213,101 @@ export class DeviceAgent implements SessionHandlers {
     this.#stopping = true
   }
 
-  /** Resolves when no delivery is in progress. */
+  /** Resolves when no delivery is in progress, then stops sending to monitors (what is unsent stays on disk). */
   async idle(): Promise<void> {
     await this.#queue
+    await this.#monitors.stop()
+  }
+
+  /** Reports waiting for a monitor. */
+  get monitorBacklog(): number {
+    return this.#monitors.pending
+  }
+
+  /**
+   * Raises AGENT_CHECKPOINT_STALE when the freshest checkpoint is too old:
+   * once per episode, then again each max-age while it lasts.
+   */
+  async checkStaleness(): Promise<void> {
+    const now = Math.floor(this.#clock() / 1000)
+    const stale = checkpointStaleness(this.#trust, now, this.#watchingSince)
+    if (stale === null) {
+      if (this.#staleAlertedAt !== undefined) this.#opts.logger.log('info', 'a fresh checkpoint ended the staleness alert', {})
+      this.#staleAlertedAt = undefined
+      return
+    }
+    if (this.#staleAlertedAt !== undefined && now - this.#staleAlertedAt < stale.maxAge) return
+    this.#staleAlertedAt = now
+    const { deviceId, org } = this.#device.record
+    const since = stale.cosignedAt === null ? 'since this agent started, it has seen no cosigned checkpoint' : `the newest cosigned checkpoint it has seen was cosigned at ${new Date(stale.cosignedAt * 1000).toISOString()}`
+    const alert: Alert = Object.freeze({
+      type: 'palisade.alert/v1',
+      org,
+      deviceId,
+      code: 'AGENT_CHECKPOINT_STALE',
+      message: `no fresh checkpoint for ${stale.ageSeconds} s (the root allows ${stale.maxAge} s): ${since}; the server may be withholding checkpoints (a hidden freeze or fork)`,
+      time: now,
+      details: {
+        cosignedAt: stale.cosignedAt,
+        maxAgeSeconds: stale.maxAge,
+        ageSeconds: stale.ageSeconds,
+        checkpointSize: this.#trust.checkpoint?.size ?? 0,
+      },
+    })
+    await this.#outbox.alert(alert)
   }
 
   // --- deliveries ------------------------------------------------------
 
-  #enqueue(session: GatewaySession, frame: DeliveryFrame): void {
+  #enqueue(session: GatewaySession, task: () => Promise<void>): void {
     session.queued()
     this.#queue = this.#queue
-      .then(() => this.#handle(session, frame))
-      .catch((e: unknown) => this.#opts.logger.log('error', 'a delivery could not be handled', { error: (e as Error).message }))
+      .then(task)
+      .catch((e: unknown) => this.#opts.logger.log('error', 'a frame from the gateway could not be handled', { error: (e as Error).message }))
       .finally(() => session.dequeued())
+  }
+
+  /** A checkpoint pushed on its own: verified, persisted, or reported as refused. */
+  async #checkpoint(session: GatewaySession, frame: CheckpointFrame): Promise<void> {
+    if (session.closed || this.#stopping) return
+    let update
+    try {
+      update = parseCheckpointUpdate(frame.update)
+    } catch (e) {
+      await this.#reject(null, isProtocolError(e) ? e.code : 'PROTO_MALFORMED', `the checkpoint frame is malformed: ${(e as Error).message}`)
+      return
+    }
+    const verdict = verifyCheckpointUpdate(this.#trust, update, Math.floor(Date.now() / 1000))
+    if (!verdict.ok) {
+      await this.#reject(null, verdict.code, `refused a checkpoint the server pushed: ${verdict.message}`, verdict.details)
+      return
+    }
+    const next = verdict.nextState
+    const before = this.#trust
+    if (before.checkpoint?.note === next.checkpoint?.note && before.roots.length === next.roots.length) return
+    try {
+      await writeTrustState(this.#device.layout, next)
+    } catch (e) {
+      // Not adopted: the device keeps what it has on disk, and the next push or delivery tries again.
+      this.#opts.logger.log('error', 'cannot persist a verified checkpoint', { error: (e as Error).message })
+      return
+    }
+    await this.#adopt(next)
+    this.#opts.logger.log('info', 'accepted a checkpoint', { size: verdict.checkpoint.size, cosignedAt: next.cosignedAt, rootVersion: currentRoot(next).root.version })
+  }
+
+  /** Makes `next` (already on disk) the trust state: monitors follow the root, freshness is re-judged. */
+  async #adopt(next: TrustState): Promise<void> {
+    const rootChanged = currentRoot(next) !== currentRoot(this.#trust)
+    this.#trust = next
+    if (rootChanged) {
+      await this.#monitors.setMonitors(currentRoot(next).root.monitors).catch((e: unknown) =>
+        this.#opts.logger.log('error', 'cannot open the outbox of a monitor', { error: (e as Error).message }),
+      )
+    }
+    await this.checkStaleness().catch((e: unknown) =>
+      this.#opts.logger.log('error', 'cannot raise a staleness alert', { error: (e as Error).message }),
+    )
   }
 
   async #handle(session: GatewaySession, frame: DeliveryFrame): Promise<void> {
@@ -247,7 +373,6 @@ export class DeviceAgent implements SessionHandlers {
     }
     try {
       await writeTrustState(layout, next)
-      this.#trust = next
     } catch (e) {
       // The write may or may not have landed; either way this process never runs it.
       this.#trust = next
@@ -255,6 +380,7 @@ export class DeviceAgent implements SessionHandlers {
       await removeRunMarker(layout.runningDir, command.id).catch(() => undefined)
       return
     }
+    await this.#adopt(next)
     logger.log('info', 'running a verified command', {
       commandId: command.id,
       interpreter: command.interpreter,

@@ -1,7 +1,7 @@
 /**
  * One WebSocket connection to the agent gateway (docs/WIRE.md), from TCP
  * connect to close: challenge → hello (signed with the device key) →
- * welcome → deliveries and acks. Reconnecting is run-agent.ts's job.
+ * welcome → deliveries, checkpoints and acks. Reconnecting is run-agent.ts's job.
  *
  * Guarantees: no compression (perMessageDeflate off: compressed frames
  * invite memory and side-channel trouble for no gain on JSON this size) and
@@ -20,7 +20,7 @@ import type { AgentLogger } from './logger.js'
 import { MAX_FRAME_BYTES, parseServerFrame, type ServerFrame } from './wire.js'
 
 /** The frames a session passes on once it is ready. */
-export type ReadyFrame = Extract<ServerFrame, { type: 'delivery' | 'ack' | 'error' }>
+export type ReadyFrame = Extract<ServerFrame, { type: 'delivery' | 'checkpoint' | 'ack' | 'error' }>
 
 /** What a session asks of its owner. */
 export interface SessionHandlers {
@@ -186,7 +186,7 @@ export function runSession(handlers: SessionHandlers, opts: SessionOptions): Pro
         readyAt = Date.now()
         logger.log('info', 'connected to the gateway', { url: opts.url })
         handlers.ready(session)
-      } else if (frame.type === 'delivery' || frame.type === 'ack' || frame.type === 'error') {
+      } else if (frame.type === 'delivery' || frame.type === 'checkpoint' || frame.type === 'ack' || frame.type === 'error') {
         handlers.frame(session, frame)
       } else {
         logger.log('warn', 'ignoring an unexpected frame from the gateway', { type: frame.type })

@@ -4,10 +4,12 @@
  * reconnecting with exponential backoff and full jitter, until `signal`
  * aborts.
  *
- * Idle cost: while connected and idle the agent holds one socket and one
- * interval timer (the tick: a liveness ping and an inventory check every
- * `inventoryIntervalMs`, default 10 minutes); while disconnected, one
- * timeout for the next attempt. Nothing polls the disk: the spool is
+ * Idle cost: while connected and idle the agent holds one socket and two
+ * interval timers (the tick: a liveness ping and an inventory check every
+ * `inventoryIntervalMs`, default 10 minutes; and the freshness check every
+ * `stalenessCheckMs`, default 1 minute, which touches nothing but memory
+ * until a checkpoint is too old); while disconnected, one timeout for the
+ * next attempt; while a monitor is unreachable, one retry timer for it. Nothing polls the disk: the spool is
  * indexed in memory at start and the local policy is read when a command
  * needs it.
  *
@@ -50,11 +52,18 @@ export interface RunAgentOptions {
   readonly handshakeTimeoutMs?: number | undefined
   /** Replaces the inventory collector (tests, or a machine where collection must be limited). */
   readonly collectInventory?: (() => Promise<Inventory>) | undefined
+  /** How often checkpoint freshness is judged (AGENT_CHECKPOINT_STALE); default 60000. */
+  readonly stalenessCheckMs?: number | undefined
+  /** Milliseconds since the epoch, for freshness only (tests move it forward); default Date.now. */
+  readonly clock?: (() => number) | undefined
+  /** Monitor delivery: per-request timeout and retry delays; defaults 10 s, 1 s doubling to 10 min. */
+  readonly monitors?: { readonly timeoutMs?: number; readonly retry?: { readonly baseMs?: number; readonly maxMs?: number } } | undefined
 }
 
 /** Defaults, exported so the documentation and the unit agree. */
 export const RUN_AGENT_DEFAULTS = Object.freeze({
   inventoryIntervalMs: 10 * 60 * 1000,
+  stalenessCheckMs: 60_000,
   backoff: Object.freeze({ baseMs: 1000, maxMs: 120_000, resetAfterMs: 60_000 }),
   handshakeTimeoutMs: 15_000,
 })
@@ -72,6 +81,10 @@ export const RUN_AGENT_DEFAULTS = Object.freeze({
 export async function runAgent(opts: RunAgentOptions): Promise<void> {
   const interval = opts.inventoryIntervalMs ?? RUN_AGENT_DEFAULTS.inventoryIntervalMs
   const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? RUN_AGENT_DEFAULTS.handshakeTimeoutMs
+  const stalenessCheckMs = opts.stalenessCheckMs ?? RUN_AGENT_DEFAULTS.stalenessCheckMs
+  if (!Number.isSafeInteger(stalenessCheckMs) || stalenessCheckMs < 10 || stalenessCheckMs > 0x7fffffff) {
+    throw new AgentError('AGENT_ARG_INVALID', 'stalenessCheckMs must be an integer from 10 to 2147483647')
+  }
   if (!Number.isSafeInteger(interval) || interval < 100 || interval > 0x7fffffff) {
     throw new AgentError('AGENT_ARG_INVALID', 'inventoryIntervalMs must be an integer from 100 to 2147483647')
   }
@@ -88,6 +101,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
     policyPath: opts.policyPath ?? LOCAL_POLICY_PATH,
     logger,
     collectInventory: opts.collectInventory ?? (() => collectMachineInventory()),
+    clock: opts.clock,
+    monitors: opts.monitors,
   })
   const url = gatewayUrl(device.record.server)
   logger.log('info', 'agent started', {
@@ -100,6 +115,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
     version: AGENT_VERSION,
   })
   const tick = setInterval(() => agent.tick(), interval)
+  const freshness = setInterval(() => void agent.checkStaleness().catch(() => undefined), stalenessCheckMs)
+  void agent.checkStaleness().catch(() => undefined)
   try {
     while (!signal.aborted) {
       const upMs = await runSession(agent, { url, signal, logger, handshakeTimeoutMs, userAgent: `palisade-agent/${AGENT_VERSION}` })
@@ -111,6 +128,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
     }
   } finally {
     clearInterval(tick)
+    clearInterval(freshness)
     agent.stop()
     await agent.idle()
     logger.log('info', 'agent stopped', { spooled: agent.spooled })

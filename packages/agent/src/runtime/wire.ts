@@ -2,7 +2,7 @@
  * The frames of the agent gateway (docs/WIRE.md, "Agent gateway"), as the
  * agent reads and writes them. Every server frame is attacker-controlled
  * (A1, A3): it is parsed for shape only, and nothing in it is believed
- * until protocol has verified it (deliveries) or it is harmless (acks can
+ * until protocol has verified it (deliveries, checkpoints) or it is harmless (acks can
  * only make the agent forget a report the server says it stored).
  */
 import { fromBase64, ID_RE } from '@palisade/protocol'
@@ -21,6 +21,11 @@ export type ServerFrame =
       /** The server's name for the command: unverified, used only to label a rejection when the payload cannot be read. */
       readonly commandId: string | null
       readonly delivery: unknown
+    }
+  | {
+      readonly type: 'checkpoint'
+      /** The frame without its type: { note, consistency, rootUpdates? }, for protocol's parseCheckpointUpdate. */
+      readonly update: unknown
     }
   | { readonly type: 'ack'; readonly commandId: string | null }
   | { readonly type: 'error'; readonly code: string; readonly message: string }
@@ -72,6 +77,10 @@ export function parseServerFrame(text: string): ServerFrame | InvalidFrame {
     case 'delivery':
       if (!('delivery' in o)) return { type: 'invalid', reason: 'delivery frame without a delivery' }
       return { type: 'delivery', commandId: idOrNull(o['commandId']), delivery: o['delivery'] }
+    case 'checkpoint': {
+      const { type: _type, ...update } = o
+      return { type: 'checkpoint', update }
+    }
     case 'ack':
       if (o['commandId'] !== null && idOrNull(o['commandId']) === null) return { type: 'invalid', reason: 'ack without a valid commandId' }
       return { type: 'ack', commandId: idOrNull(o['commandId']) }

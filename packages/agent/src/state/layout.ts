@@ -8,6 +8,8 @@
  *     spool/               signed reports not yet acknowledged by the server, one file each
  *     running/             one marker per command between "accepted" and "result spooled"
  *     rejections.jsonl     every rejection this device signed, kept locally (G6)
+ *     alerts.jsonl         every alert this device raised (AGENT_CHECKPOINT_STALE, …), kept locally
+ *     monitor-outbox/      signed rejections and alerts not yet taken by each monitor the root names
  *
  * device.json is written last at enrollment: its presence is what
  * "enrolled" means. Nothing in this directory is read from anywhere else.
@@ -25,6 +27,8 @@ export interface StateLayout {
   readonly spoolDir: string
   readonly runningDir: string
   readonly rejectionLog: string
+  readonly alertLog: string
+  readonly monitorOutboxDir: string
 }
 
 /** The state directory of a root agent (the systemd service). */
@@ -58,5 +62,7 @@ export function stateLayout(dir: string): StateLayout {
     spoolDir: join(abs, 'spool'),
     runningDir: join(abs, 'running'),
     rejectionLog: join(abs, 'rejections.jsonl'),
+    alertLog: join(abs, 'alerts.jsonl'),
+    monitorOutboxDir: join(abs, 'monitor-outbox'),
   })
 }

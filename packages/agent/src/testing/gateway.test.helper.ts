@@ -12,8 +12,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net'
 import WebSocket, { WebSocketServer } from 'ws'
 import {
-  dsse, fromBase64, keyId, nodeVerify, parseCommandResult, parseRejection, REJECTION_PAYLOAD_TYPE, RESULT_PAYLOAD_TYPE, toBase64,
-  type CommandResult, type Rejection,
+  ALERT_PAYLOAD_TYPE, dsse, fromBase64, keyId, nodeVerify, parseAlert, parseCommandResult, parseRejection, REJECTION_PAYLOAD_TYPE, RESULT_PAYLOAD_TYPE, toBase64,
+  type Alert, type CommandResult, type Rejection,
 } from '@palisade/protocol'
 import type { TestOrg } from './org.test.helper.js'
 
@@ -23,6 +23,7 @@ export type GatewayEvent =
   | { type: 'hello'; deviceId: string; ok: boolean; state: unknown; agentVersion: unknown }
   | { type: 'result'; deviceId: string; result: CommandResult; state: { rootVersion: number; checkpointSize: number } }
   | { type: 'rejection'; deviceId: string; rejection: Rejection; state: { rootVersion: number; checkpointSize: number } }
+  | { type: 'alert'; deviceId: string; alert: Alert; envelope: string }
   | { type: 'inventory'; deviceId: string; digest: string }
   | { type: 'closed'; deviceId: string | null }
 
@@ -89,6 +90,19 @@ export class TestGateway {
     const conn = [...this.#conns].find((c) => c.deviceId === deviceId && c.ws.readyState === WebSocket.OPEN)
     if (conn === undefined) throw new Error(`device ${deviceId} is not connected`)
     await this.#send(conn, index, mutate)
+  }
+
+  /**
+   * Pushes a checkpoint frame of the whole log (cosigned at `cosignTime`,
+   * default now), with the consistency proof from the size the device last
+   * reported; `mutate` may change the frame before it is sent.
+   */
+  async pushCheckpoint(deviceId: string, cosignTime?: number, mutate?: (f: Record<string, unknown>) => void): Promise<void> {
+    const conn = [...this.#conns].find((c) => c.deviceId === deviceId && c.ws.readyState === WebSocket.OPEN)
+    if (conn === undefined) throw new Error(`device ${deviceId} is not connected`)
+    const frame = { type: 'checkpoint', ...(await this.org.checkpointUpdate(conn.checkpointSize, cosignTime)) }
+    mutate?.(frame)
+    conn.ws.send(JSON.stringify(frame))
   }
 
   /** Sends a raw frame to a connected device. */
@@ -201,8 +215,15 @@ export class TestGateway {
       }
       const deviceId = conn.deviceId
       if (msg['type'] === 'inventory') return this.#emit({ type: 'inventory', deviceId, digest: msg['digest'] })
-      if (msg['type'] !== 'result' && msg['type'] !== 'rejection') throw new Error(`unexpected frame ${msg['type']}`)
       const pub = this.devices.get(deviceId)!
+      if (msg['type'] === 'alert') {
+        const env = dsse.parseEnvelope(msg['envelope'])
+        dsse.verifyEnvelope(env, { payloadType: ALERT_PAYLOAD_TYPE, keys: [{ keyid: keyId(pub), publicKey: pub }], threshold: 1 })
+        this.#emit({ type: 'alert', deviceId, alert: parseAlert(env.payload), envelope: msg['envelope'] })
+        if (this.autoAck) ws.send(JSON.stringify({ type: 'ack', commandId: null }))
+        return
+      }
+      if (msg['type'] !== 'result' && msg['type'] !== 'rejection') throw new Error(`unexpected frame ${msg['type']}`)
       const payloadType = msg['type'] === 'result' ? RESULT_PAYLOAD_TYPE : REJECTION_PAYLOAD_TYPE
       const env = dsse.parseEnvelope(msg['envelope'])
       dsse.verifyEnvelope(env, { payloadType, keys: [{ keyid: keyId(pub), publicKey: pub }], threshold: 1 })
@@ -236,5 +257,7 @@ export const isResult = (id: string) => (e: GatewayEvent): e is Extract<GatewayE
   e.type === 'result' && e.result.commandId === id
 export const isRejection = (code: string) => (e: GatewayEvent): e is Extract<GatewayEvent, { type: 'rejection' }> =>
   e.type === 'rejection' && e.rejection.code === code
+export const isAlert = (code: string, deviceId?: string) => (e: GatewayEvent): e is Extract<GatewayEvent, { type: 'alert' }> =>
+  e.type === 'alert' && e.alert.code === code && (deviceId === undefined || e.deviceId === deviceId)
 export const isHello = (deviceId: string) => (e: GatewayEvent): e is Extract<GatewayEvent, { type: 'hello' }> =>
   e.type === 'hello' && e.deviceId === deviceId && e.ok

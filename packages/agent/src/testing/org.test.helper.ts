@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import {
   canonicalJsonBytes, checkpoint, cosignature, dsse, formatCommandPayload, keyId, merkle, nodePublicKey, note,
   parseCommandPayload, rootFingerprint, toBase64, utf8, COMMAND_PAYLOAD_TYPE, COMMAND_TYPE, ROOT_PAYLOAD_TYPE, ROOT_TYPE,
-  formatDelivery, formatRootLine, type Delivery,
+  formatCheckpointUpdate, formatDelivery, formatRootLine, type Delivery,
 } from '@palisade/protocol'
 
 export function seed(label: string): Uint8Array {
@@ -41,7 +41,8 @@ export class TestOrg {
   readonly rootObject: Record<string, unknown>
   rootEnvelopes: string[] = []
 
-  constructor(org = 'acme') {
+  /** `rootFields` are merged into root v1 (e.g. monitors, checkpointMaxAgeSeconds). */
+  constructor(org = 'acme', rootFields: Record<string, unknown> = {}) {
     const now = Math.floor(Date.now() / 1000)
     this.org = org
     this.admins = [0, 1, 2].map((i) => key(`${org}/admin${i}`, `admin${i}`))
@@ -60,6 +61,7 @@ export class TestOrg {
       log: { origin: this.origin, key: note.formatVerifierKey(this.logKey.name, this.logKey.pub) },
       maxCommandValiditySeconds: 7 * 86400,
       frozen: false,
+      ...rootFields,
     }
   }
 
@@ -107,16 +109,15 @@ export class TestOrg {
     return this.leaves.length - 1
   }
 
-  /** A checkpoint of the whole log, signed by the log key and cosigned by every witness. */
-  async checkpointNote(): Promise<string> {
+  /** A checkpoint of the whole log, signed by the log key and cosigned by every witness at `cosignTime` (unix seconds; default now). */
+  async checkpointNote(cosignTime = Math.floor(Date.now() / 1000)): Promise<string> {
     const size = this.leaves.length
     // the root line names the newest root, as the server's checkpoints do
     const newest = dsse.parseEnvelope(this.rootEnvelopes[this.rootEnvelopes.length - 1]!).payload
     const rootLine = formatRootLine({ version: JSON.parse(new TextDecoder().decode(newest)).version as number, fingerprint: rootFingerprint(newest) })
     const body = checkpoint.format({ origin: this.origin, size, rootHash: merkle.rootHash(this.leaves), extensions: [rootLine] })
     let signed = await note.sign(body, [await note.ed25519Signer(this.logKey.name, this.logKey.seed)])
-    const now = Math.floor(Date.now() / 1000)
-    for (const w of this.witnesses) signed += await cosignature.cosign(body, { name: w.name, seed: w.seed }, now)
+    for (const w of this.witnesses) signed += await cosignature.cosign(body, { name: w.name, seed: w.seed }, cosignTime)
     return signed
   }
 
@@ -132,5 +133,15 @@ export class TestOrg {
       rootUpdates: [],
     }
     return formatDelivery(d)
+  }
+
+  /** The JSON form of a checkpoint frame (without its type) for a device that last saw `fromSize`. */
+  async checkpointUpdate(fromSize: number, cosignTime?: number): Promise<Record<string, unknown>> {
+    const size = this.leaves.length
+    return formatCheckpointUpdate({
+      note: await this.checkpointNote(cosignTime),
+      consistencyProof: fromSize > 0 && fromSize < size ? merkle.consistencyProof(this.leaves, fromSize, size) : [],
+      rootUpdates: [],
+    })
   }
 }
