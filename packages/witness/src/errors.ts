@@ -27,6 +27,11 @@ export const WITNESS_ERROR_CODES = {
   // add-root refusals (HTTP)
   WIT_ROOT_INVALID: 'the root chain presented to /add-root does not verify from the pinned root',
   WIT_ROOT_NOT_PINNED: 'the log was registered without a root fingerprint, so the witness does not track its org root',
+  // evidence routes (HTTP): device reports, reports and checkpoints for monitors
+  WIT_REPORT_INVALID: 'a report body is not { origin, deviceId, envelope } with a rejection or alert envelope of that device',
+  WIT_RATE_LIMITED: 'too many reports from this address; retry later',
+  WIT_QUERY_INVALID: 'a query parameter is missing or invalid (origin, after, limit)',
+  WIT_NO_CHECKPOINT: 'the witness has not cosigned any checkpoint of the log yet',
   // operation
   WIT_CONFIG: 'an option of the witness is invalid (listen address, webhook URL, data directory)',
   WIT_NAME_INVALID: 'the witness name is not a valid note key name (no spaces, no "+")',

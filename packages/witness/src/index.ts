@@ -17,7 +17,17 @@ export {
 } from './request/add-checkpoint-request.js'
 export { judgeAddCheckpoint, emptyHead, type Judgement, type StoredHead } from './request/judge.js'
 export { BODY_LIMIT, SIZE_CONTENT_TYPE, type LoggerOption } from './http/app.js'
-export { type WitnessEvent, type CosignedEvent, type RefusedEvent, type WebhookOptions } from './notify/webhook.js'
+export {
+  type WitnessEvent,
+  type CosignedEvent,
+  type RefusedEvent,
+  type RootVerifiedEvent,
+  type ReportEvent,
+  type WebhookOptions,
+} from './notify/webhook.js'
+export { parseReportBody, ALERT_PAYLOAD_TYPE, REPORT_BODY_LIMIT, type ReportBody } from './report/report-body.js'
+export { MAX_REPORTS_PAGE, DEFAULT_REPORTS_PAGE, type ServedReport } from './report/report-intake.js'
+export { type RateLimitOptions } from './http/rate-limiter.js'
 export {
   WitnessError,
   isWitnessError,

@@ -2,7 +2,9 @@
 // proofs from @palisade/protocol, checkpoints signed as C2SP notes with an
 // Ed25519 note key whose name is the origin. Not shipped (files: !*.test.*).
 import { createHash } from 'node:crypto'
-import { checkpoint, merkle, nodePublicKey, note, utf8 } from '@palisade/protocol'
+import {
+  canonicalJsonBytes, checkpoint, dsse, formatReport, keyId, merkle, nodePublicKey, note, toBase64, utf8, REJECTION_PAYLOAD_TYPE, ROOT_PAYLOAD_TYPE, ROOT_TYPE,
+} from '@palisade/protocol'
 import { formatAddCheckpointRequest } from './request/add-checkpoint-request.js'
 
 export class TestLog {
@@ -69,4 +71,55 @@ export async function forkOf(base: TestLog, commonSize: number, size: number, ta
 export async function addCheckpoint(url: string, body: string | Uint8Array): Promise<{ status: number; type: string; body: string }> {
   const res = await fetch(`${url}/add-checkpoint`, { method: 'POST', body })
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() }
+}
+
+/** An Ed25519 key for tests, derived from `label`. */
+export interface TestKey {
+  readonly seed: Uint8Array
+  readonly pub: Uint8Array
+  readonly id: string
+  readonly name: string
+}
+
+export function testKey(label: string, name = label): TestKey {
+  const seed = new Uint8Array(createHash('sha256').update(`test key ${label}`).digest())
+  const pub = nodePublicKey(seed)
+  return { seed, pub, id: keyId(pub), name }
+}
+
+/** A root envelope (JSON text) for `log`, listing `keys` (2-of-n), signed by `signers`. */
+export async function signTestRoot(log: TestLog, version: number, keys: readonly TestKey[], signers: readonly TestKey[]): Promise<string> {
+  const now = Math.floor(Date.now() / 1000)
+  const root = {
+    type: ROOT_TYPE,
+    org: 'acme',
+    version,
+    issuedAt: now - 3600,
+    expiresAt: now + 86400,
+    admins: keys.map((a) => ({ id: a.id, name: a.name, publicKey: toBase64(a.pub) })),
+    thresholds: { command: 2, policy: 2, root: 2, device: 1 },
+    witnesses: { quorum: 0, keys: [] },
+    log: { origin: log.origin, key: log.vkey },
+    maxCommandValiditySeconds: 86400,
+    frozen: false,
+  }
+  const env = await dsse.signEnvelope(ROOT_PAYLOAD_TYPE, canonicalJsonBytes(root), signers.map((k) => dsse.ed25519Signer(k.id, k.seed)))
+  return dsse.formatEnvelope(env)
+}
+
+/** A device-signed rejection envelope (JSON text), as an agent reports it. */
+export async function rejectionEnvelope(device: TestKey, deviceId: string, code = 'PROTO_SIG_THRESHOLD', message = 'one signature short'): Promise<string> {
+  const payload = formatReport({ type: 'palisade.rejection/v1', org: 'acme', deviceId, commandId: 'c1', code: code as never, message, at: Date.now() })
+  const env = await dsse.signEnvelope(REJECTION_PAYLOAD_TYPE, payload, [dsse.ed25519Signer(device.id, device.seed)])
+  return dsse.formatEnvelope(env)
+}
+
+/** POSTs a report body (an object is sent as JSON). */
+export async function postReport(url: string, body: unknown): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${url}/palisade/v1/reports`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+  })
+  return { status: res.status, body: await res.text() }
 }

@@ -20,6 +20,9 @@ import { acquireLock, ensureDataDir } from './store/data-dir.js'
 import { LogRegistry } from './store/log-registry.js'
 import { RefusalLog } from './store/refusal-log.js'
 import { RootStore } from './store/root-store.js'
+import { RateLimiter, type RateLimitOptions } from './http/rate-limiter.js'
+import { ReportIntake } from './report/report-intake.js'
+import { ReportLog } from './store/report-log.js'
 import { loadOrCreateWitnessKey } from './store/witness-key.js'
 
 /** Options of startWitness. */
@@ -34,6 +37,10 @@ export interface WitnessOptions {
   readonly webhook?: string | WebhookOptions
   /** A pino-compatible logger, `{ level }` for pino on stderr (default info), or false. */
   readonly logger?: LoggerOption
+  /** Device reports per client address (default: bursts of 20, 2 a second on average). */
+  readonly reportRateLimit?: RateLimitOptions
+  /** Size of one reports file before it rotates (default 16 MiB; one old file is kept). */
+  readonly reportFileBytes?: number
 }
 
 /** A running witness. */
@@ -71,17 +78,27 @@ export async function startWitness(options: WitnessOptions): Promise<RunningWitn
     await logs.load()
     refusals = new RefusalLog(paths.refusals, (err) => app.log.error({ err }, 'cannot append to refusals.jsonl'))
     webhook = webhookOptions === undefined ? undefined : new Webhook(webhookOptions, app.log)
+    const store = new CheckpointStore(paths)
     const cosigner = new Cosigner({
       key,
       logs,
-      store: new CheckpointStore(paths),
+      store,
       roots: new RootStore(paths),
       refusals,
       webhook,
       now: () => Math.floor(Date.now() / 1000),
     })
     const heads = await cosigner.heads() // reads and checks every state file now
-    registerRoutes(app, cosigner)
+    const intake = new ReportIntake({
+      witness: key.name,
+      logs,
+      reports: new ReportLog(paths, options.reportFileBytes),
+      checkpoints: store,
+      limiter: new RateLimiter(options.reportRateLimit ?? { burst: 20, perSecond: 2 }),
+      webhook,
+      now: () => Date.now(),
+    })
+    registerRoutes(app, cosigner, intake)
     try {
       await app.listen({ host, port })
     } catch (e) {

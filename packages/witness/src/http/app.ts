@@ -6,6 +6,9 @@
  *     POST /add-root         { origin, roots: [envelope JSON from v1] } → 200 { origin, version, fingerprint, updated }
  *     GET  /logs             [{ "origin", "size" }] the witnessed logs and their cosigned sizes
  *     GET  /healthz          "ok"
+ *     POST /palisade/v1/reports     { origin, deviceId, envelope } → 202 { seq } (report/report-intake.ts)
+ *     GET  /palisade/v1/reports?origin=&after=&limit=   → { origin, reports: [{ seq, receivedAt, deviceId, envelope }], next }
+ *     GET  /palisade/v1/checkpoint?origin=              → the newest cosigned checkpoint note (text)
  *
  * Guarantees: bodies are read as raw bytes whatever their Content-Type (the
  * spec names none) and at most BODY_LIMIT of them; a request's body can
@@ -19,6 +22,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import { REFUSAL_STATUS, WITNESS_ERROR_CODES, type RefusalCode } from '../errors.js'
 import type { Cosigner } from '../cosigner.js'
+import type { ReportIntake } from '../report/report-intake.js'
 
 /** Largest add-checkpoint body accepted: a checkpoint, a few signatures and 63 proof lines fit many times over. */
 export const BODY_LIMIT = 64 * 1024
@@ -57,13 +61,13 @@ export function createApp(logger: LoggerOption | undefined): FastifyInstance {
 }
 
 /**
- * Adds the routes, served by `cosigner`.
+ * Adds the routes, served by `cosigner` and `reports`.
  *
  * @example
- * registerRoutes(app, cosigner)
+ * registerRoutes(app, cosigner, intake)
  * await app.listen({ host: '127.0.0.1', port: 8081 })
  */
-export function registerRoutes(app: FastifyInstance, cosigner: Cosigner): void {
+export function registerRoutes(app: FastifyInstance, cosigner: Cosigner, reports: ReportIntake): void {
   // One parser for every Content-Type (and none): the raw bytes.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body))
@@ -86,6 +90,26 @@ export function registerRoutes(app: FastifyInstance, cosigner: Cosigner): void {
   })
 
   app.get('/logs', async () => cosigner.heads())
+
+  app.post('/palisade/v1/reports', async (req, reply) => {
+    const body = req.body instanceof Uint8Array ? req.body : new Uint8Array(0)
+    const r = await reports.submit(body, { ip: req.ip, log: req.log })
+    if (r.ok) return reply.code(202).send({ seq: r.seq })
+    if (r.status === 429) void reply.header('retry-after', '10')
+    return reply.code(r.status).type(PLAIN).send(`${r.code}: ${oneLine(r.detail)}\n`)
+  })
+
+  app.get('/palisade/v1/reports', async (req, reply) => {
+    const r = await reports.list(req.query)
+    if (!r.ok) return reply.code(r.status).type(PLAIN).send(`${r.code}: ${oneLine(r.detail)}\n`)
+    return reply.code(200).send({ origin: r.origin, reports: r.reports, next: r.next })
+  })
+
+  app.get('/palisade/v1/checkpoint', async (req, reply) => {
+    const r = await reports.checkpoint(req.query)
+    if (!r.ok) return reply.code(r.status).type(PLAIN).send(`${r.code}: ${oneLine(r.detail)}\n`)
+    return reply.code(200).type(PLAIN).send(r.note)
+  })
 
   app.get('/healthz', async (_req, reply) => reply.type(PLAIN).send('ok\n'))
 

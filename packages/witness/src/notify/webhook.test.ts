@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { checkpoint, cosignature } from '@palisade/protocol'
+import { checkpoint, cosignature, dsse, formatRootLine, rootFingerprint } from '@palisade/protocol'
 import { isWitnessError } from '../errors.js'
 import { addWitnessedLog, startWitness } from '../index.js'
-import { addCheckpoint, TestLog } from '../test-log.test.helper.js'
+import { addCheckpoint, postReport, rejectionEnvelope, signTestRoot, TestLog, testKey } from '../test-log.test.helper.js'
 import { parseWebhookUrl } from './webhook.js'
 
 /** A webhook receiver that answers each POST with the next status of `plan` (then 200). */
@@ -105,6 +105,38 @@ describe('webhook', () => {
       await hook.next(1)
       assert.equal(hook.hits(), 2)
       assert.equal(hook.events[0]!['size'], 5)
+    } finally {
+      await w.close()
+      hook.server.close()
+    }
+  })
+
+  it('retries every kind of event until the receiver takes it: cosigned, refused, root verified, report received', async () => {
+    // each event is first answered 503, then 200
+    const hook = await receiver([503, 200, 503, 200, 503, 200, 503, 200])
+    const dir = join(root, 'data3')
+    const log = (await TestLog.create('palisade/acme')).grow(4)
+    const admins = [0, 1, 2].map((i) => testKey(`hook admin ${i}`, `admin${i}`))
+    const v1 = await signTestRoot(log, 1, admins, admins.slice(0, 2))
+    const v2 = await signTestRoot(log, 2, admins, admins.slice(0, 2))
+    const fp = (e: string) => rootFingerprint(dsse.parseEnvelope(e).payload)
+    await addWitnessedLog(dir, log.vkey, fp(v1))
+    const w = await startWitness({ listen: '127.0.0.1:0', dataDir: dir, logger: false, webhook: { url: hook.url, baseDelayMs: 10 } })
+    try {
+      const extensions = [formatRootLine({ version: 1, fingerprint: fp(v1) })]
+      assert.equal((await addCheckpoint(w.url, await log.request(0, 4, { extensions }))).status, 200)
+      assert.equal((await addCheckpoint(w.url, await log.request(2, 4, { extensions }))).status, 409)
+      const added = await fetch(`${w.url}/add-root`, { method: 'POST', body: JSON.stringify({ origin: log.origin, roots: [v1, v2] }) })
+      assert.equal(added.status, 200, await added.text())
+      const envelope = await rejectionEnvelope(testKey('hook device'), 'dev1')
+      assert.equal((await postReport(w.url, { origin: log.origin, deviceId: 'dev1', envelope })).status, 202)
+      await hook.next(4)
+      assert.equal(hook.hits(), 8)
+      assert.deepEqual(hook.events.map((e) => e['type']), ['checkpoint.cosigned', 'checkpoint.refused', 'root.verified', 'report.received'])
+      const [cosigned, , verified, report] = hook.events as Record<string, unknown>[]
+      assert.deepEqual([cosigned!['oldSize'], cosigned!['size']], [0, 4], 'the cosigned event says which entries are new')
+      assert.deepEqual([verified!['version'], verified!['fingerprint']], [2, fp(v2)])
+      assert.deepEqual([report!['origin'], report!['seq'], report!['deviceId'], report!['kind'], report!['code'], report!['envelope']], [log.origin, 1, 'dev1', 'rejection', 'PROTO_SIG_THRESHOLD', envelope])
     } finally {
       await w.close()
       hook.server.close()

@@ -1,7 +1,9 @@
 /**
  * The optional webhook: one JSON POST per event (a checkpoint cosigned, a
- * request refused), so an org hears of every new log entry and every
- * suspicious request, whoever caused it.
+ * request refused, a newer org root verified, a device report received),
+ * so an org hears of every new log entry (a cosigned event carries the old
+ * and new sizes: entries oldSize..size-1 are new), every suspicious request
+ * and every rejection a device reported, whoever caused it.
  *
  * Guarantees: `notify` never blocks and never throws; events are delivered
  * one at a time, in order, each tried up to `attempts` times with
@@ -53,7 +55,22 @@ export interface RootVerifiedEvent {
   readonly time: string
 }
 
-export type WitnessEvent = CosignedEvent | RefusedEvent | RootVerifiedEvent
+/** A device report stored through POST /palisade/v1/reports (its device signature unchecked). */
+export interface ReportEvent {
+  readonly type: 'report.received'
+  readonly witness: string
+  readonly origin: string
+  readonly seq: number
+  readonly deviceId: string
+  readonly kind: 'rejection' | 'alert'
+  /** The code the device reported, if any. */
+  readonly code?: string
+  /** The device-signed envelope, JSON text: the receiver can check it with the device key. */
+  readonly envelope: string
+  readonly time: string
+}
+
+export type WitnessEvent = CosignedEvent | RefusedEvent | RootVerifiedEvent | ReportEvent
 
 /** Webhook settings; only `url` is required. */
 export interface WebhookOptions {

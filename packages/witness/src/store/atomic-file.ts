@@ -78,8 +78,13 @@ async function writeTemp(path: string, data: string | Uint8Array): Promise<strin
   }
 }
 
-/** fsync the directory so the rename or link itself is durable. */
-async function syncDirectory(dir: string): Promise<void> {
+/**
+ * fsync the directory so a rename, link or new file in it is itself durable.
+ *
+ * @example
+ * await syncDirectory(dirname(path))
+ */
+export async function syncDirectory(dir: string): Promise<void> {
   const fh = await open(dir, 'r')
   try {
     await fh.sync()

@@ -8,6 +8,8 @@
  *     checkpoints/<hex>.root.json  per log with a pinned org root, the newest
  *                             root version verified (POST /add-root)
  *     refusals.jsonl          every refused add-checkpoint, one JSON object a line
+ *     reports/<hex>.jsonl     per log, the device reports received (POST /palisade/v1/reports);
+ *                             <hex>.jsonl.1 is the previous file once rotated
  *     witness.lock            the pid of the witness serving this directory
  *
  * Guarantees: at most one witness process serves a directory at a time
@@ -31,6 +33,8 @@ export interface DataPaths {
   readonly logs: string
   readonly checkpoints: string
   readonly refusals: string
+  /** Per-origin device reports (store/report-log.ts). */
+  readonly reports: string
   readonly lock: string
 }
 
@@ -48,6 +52,7 @@ export function dataPaths(dir: string): DataPaths {
     logs: join(abs, 'logs.json'),
     checkpoints: join(abs, 'checkpoints'),
     refusals: join(abs, 'refusals.jsonl'),
+    reports: join(abs, 'reports'),
     lock: join(abs, 'witness.lock'),
   })
 }
@@ -55,6 +60,11 @@ export function dataPaths(dir: string): DataPaths {
 /** The state file of one log: checkpoints/<SHA-256(origin) hex>.json. */
 export function checkpointPath(paths: DataPaths, origin: string): string {
   return join(paths.checkpoints, `${createHash('sha256').update(origin, 'utf8').digest('hex')}.json`)
+}
+
+/** The reports file of one log: reports/<SHA-256(origin) hex>.jsonl. */
+export function reportsPath(paths: DataPaths, origin: string): string {
+  return join(paths.reports, `${createHash('sha256').update(origin, 'utf8').digest('hex')}.jsonl`)
 }
 
 /**
@@ -66,7 +76,7 @@ export function rootStatePath(paths: DataPaths, origin: string): string {
 }
 
 /**
- * Creates the data directory (and checkpoints/) if needed, and makes it
+ * Creates the data directory (and checkpoints/, reports/) if needed, and makes it
  * private (0700): it holds the witness key.
  *
  * @example
@@ -74,7 +84,7 @@ export function rootStatePath(paths: DataPaths, origin: string): string {
  */
 export async function ensureDataDir(dir: string): Promise<DataPaths> {
   const paths = dataPaths(dir)
-  for (const d of [paths.dir, paths.checkpoints]) {
+  for (const d of [paths.dir, paths.checkpoints, paths.reports]) {
     try {
       await mkdir(d, { recursive: true, mode: 0o700 })
       const st = await stat(d)

@@ -18,8 +18,7 @@
  *
  * Trusts: nothing in the record; every string is JSON-escaped.
  */
-import { appendFile, stat } from 'node:fs/promises'
-import { systemErrorCode } from '../errors.js'
+import { JsonlFile } from './jsonl-file.js'
 
 /** One refusal. */
 export interface RefusalRecord {
@@ -42,17 +41,15 @@ export const ORIGIN_CHARS = 256
 
 /** The append-only refusal log of one data directory. */
 export class RefusalLog {
-  readonly #path: string
-  readonly #maxBytes: number
+  readonly #file: JsonlFile
   readonly #onError: (e: unknown) => void
-  #size: number | undefined
-  #tail: Promise<void> = Promise.resolve()
   #dropped = 0
 
   constructor(path: string, onError: (e: unknown) => void, maxBytes = 64 * 1024 * 1024) {
-    this.#path = path
+    // Refusals are diagnostics, not state: no fsync per line, and past the
+    // cap the file keeps what it has (signed evidence still goes in).
+    this.#file = new JsonlFile({ path, maxBytes, whenFull: 'stop', durable: false })
     this.#onError = onError
-    this.#maxBytes = maxBytes
   }
 
   /** How many unauthenticated records were skipped because the file was past its cap. */
@@ -67,37 +64,17 @@ export class RefusalLog {
    * @example
    * await refusals.append({ time, ip, code: 'WIT_LOG_UNKNOWN', status: 404, origin }, false)
    */
-  append(record: RefusalRecord, authenticated: boolean): Promise<void> {
-    const line = JSON.stringify(record) + '\n'
-    const run = async (): Promise<void> => {
-      try {
-        const size = (this.#size ??= await currentSize(this.#path))
-        if (!authenticated && size >= this.#maxBytes) {
-          this.#dropped++
-          return
-        }
-        await appendFile(this.#path, line, { mode: 0o600 })
-        this.#size = size + Buffer.byteLength(line)
-      } catch (e) {
-        this.#onError(e)
-      }
+  async append(record: RefusalRecord, authenticated: boolean): Promise<void> {
+    try {
+      if (!(await this.#file.append(record, authenticated)).written) this.#dropped++
+    } catch (e) {
+      this.#onError(e)
     }
-    this.#tail = this.#tail.then(run)
-    return this.#tail
   }
 
   /** Resolves when every append so far has finished. */
   flush(): Promise<void> {
-    return this.#tail
-  }
-}
-
-async function currentSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size
-  } catch (e) {
-    if (systemErrorCode(e) === 'ENOENT') return 0
-    throw e
+    return this.#file.flush()
   }
 }
 
