@@ -41,6 +41,7 @@ export {
 } from './root/root.js'
 export { parseMonitorUrl, isLoopbackHost, MONITOR_URL_MAX_LENGTH } from './root/monitor-url.js'
 export { rootFingerprint, FINGERPRINT_RE } from './root/fingerprint.js'
+export { buildRoot, type RootSpec, type RootAdminSpec, type BuiltRoot } from './root/build.js'
 export {
   formatRootLine,
   parseRootLine,
@@ -90,6 +91,7 @@ export {
   type CheckpointUpdateResult,
 } from './command/checkpoint-update.js'
 export { checkpointStaleness, type CheckpointStaleness } from './command/checkpoint-staleness.js'
+export { clampTrustState } from './command/accept-checkpoint.js'
 export {
   parseAlert,
   formatAlert,
@@ -99,6 +101,14 @@ export {
   type Alert,
   type AlertDetail,
 } from './command/alert.js'
+export {
+  parseDeviceReport,
+  formatDeviceReport,
+  openDeviceReport,
+  DEVICE_REPORT_LIMIT,
+  type DeviceReport,
+  type OpenedDeviceReport,
+} from './command/device-report.js'
 export {
   parseCommandResult,
   parseRejection,
@@ -110,3 +120,7 @@ export {
   type Rejection,
   type ResultStatus,
 } from './command/result.js'
+
+// agent gateway (the device side of the connection)
+export { agentAuthMessage, AGENT_AUTH_CONTEXT } from './gateway/auth-message.js'
+export { parseServerFrame, GATEWAY_MAX_FRAME_BYTES, type ServerFrame, type InvalidFrame } from './gateway/server-frame.js'

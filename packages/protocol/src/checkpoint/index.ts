@@ -6,4 +6,4 @@ export {
   type CosignedCheckpoint,
   type VerifiedCosignature,
 } from './open-cosigned.js'
-export { quorumCosignedAt } from './cosigned-at.js'
+export { clampCosignedAt, cosignedAtAsOf, quorumCosignedAt, type TimedCosignature } from './cosigned-at.js'

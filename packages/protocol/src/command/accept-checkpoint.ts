@@ -14,11 +14,18 @@
  *     as evidence of a fork). A same-size checkpoint with the same hash is a
  *     re-cosigned one: accepted, and its cosignature times count.
  *
+ * Cosigned-at (freshness): only cosignature times no later than
+ * now + CLOCK_SKEW_SECONDS count, per witness, before the quorum count
+ * (cosigned-at.ts cosignedAtAsOf); the result and the remembered time are
+ * capped at `now`. So one witness with a far-future timestamp cannot
+ * switch the staleness alarm off, not even until it is rotated out.
+ *
  * Internal: throws ProtocolError; the exported checks turn that into a
  * rejection. Pure.
  */
 import { equalBytes } from '../bytes.js'
 import type { Checkpoint } from '../checkpoint/checkpoint.js'
+import { clampCosignedAt, cosignedAtAsOf } from '../checkpoint/cosigned-at.js'
 import { openCosignedCheckpoint } from '../checkpoint/open-cosigned.js'
 import type { CryptoProvider } from '../crypto/provider.js'
 import { fail } from '../errors.js'
@@ -26,13 +33,14 @@ import { verifyConsistency } from '../merkle/verify.js'
 import { checkpointRootLine } from '../root/root-line.js'
 import type { SignedRoot } from '../root/verify.js'
 import { rootVerifiers } from './root-keys.js'
-import type { SeenCheckpoint } from './trust-state.js'
+import type { SeenCheckpoint, TrustState } from './trust-state.js'
+import { CLOCK_SKEW_SECONDS } from './verify.js'
 
 /** A checkpoint that passed every rule, and what the device remembers of it. */
 export interface AcceptedCheckpoint {
   readonly checkpoint: Checkpoint
   readonly seen: SeenCheckpoint
-  /** The device's newest cosigned-at time after this one (never goes back). */
+  /** The device's newest cosigned-at time after this one (never goes back, never past `now`). */
   readonly cosignedAt: number | null
 }
 
@@ -41,7 +49,7 @@ export interface AcceptedCheckpoint {
  * against the last checkpoint the device saw.
  *
  * @example
- * const { seen, cosignedAt } = acceptCheckpoint(root, state.checkpoint, state.cosignedAt, note, proof)
+ * const { seen, cosignedAt } = acceptCheckpoint(root, state.checkpoint, state.cosignedAt, note, proof, now)
  */
 export function acceptCheckpoint(
   signedRoot: SignedRoot,
@@ -49,6 +57,7 @@ export function acceptCheckpoint(
   lastCosignedAt: number | null,
   note: string,
   consistencyProof: readonly Uint8Array[],
+  now: number,
   crypto?: CryptoProvider,
 ): AcceptedCheckpoint {
   const root = signedRoot.root
@@ -99,11 +108,27 @@ export function acceptCheckpoint(
       })
     }
   }
-  const fresh = opened.cosignedAt
-  const cosignedAt = fresh === null ? lastCosignedAt : lastCosignedAt === null ? fresh : Math.max(fresh, lastCosignedAt)
+  // opened.cosignedAt judges no clock; recount with this device's.
+  const fresh = cosignedAtAsOf(opened.cosignatures, verifiers.witnesses, root.witnesses.quorum, now, CLOCK_SKEW_SECONDS)
+  const before = clampCosignedAt(lastCosignedAt, now)
+  const cosignedAt = fresh === null ? before : before === null ? fresh : Math.max(fresh, before)
   return Object.freeze({
     checkpoint,
     seen: Object.freeze({ size: checkpoint.size, rootHash: checkpoint.rootHash, note }),
     cosignedAt,
   })
+}
+
+/**
+ * `state` with its remembered cosigned-at time capped at `now`: run it on a
+ * trust state read from disk, since a time in the future (written by an
+ * older version that did not cap it) would keep checkpointStaleness quiet
+ * until then even if no new checkpoint ever arrives.
+ *
+ * @example
+ * this.trust = clampTrustState(await readTrustState(layout, record), Math.floor(Date.now() / 1000))
+ */
+export function clampTrustState(state: TrustState, now: number): TrustState {
+  const cosignedAt = clampCosignedAt(state.cosignedAt, now)
+  return cosignedAt === state.cosignedAt ? state : Object.freeze({ ...state, cosignedAt })
 }

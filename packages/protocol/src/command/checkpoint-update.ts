@@ -104,7 +104,7 @@ export function verifyCheckpointUpdate(state: TrustState, update: CheckpointUpda
     for (const r of update.rootUpdates) roots.push(verifyRootUpdate(roots[roots.length - 1]!, r, crypto))
     const signedRoot = roots[roots.length - 1]!
     requireUnexpired(signedRoot, now)
-    const { checkpoint, seen, cosignedAt } = acceptCheckpoint(signedRoot, state.checkpoint, state.cosignedAt, update.note, update.consistencyProof, crypto)
+    const { checkpoint, seen, cosignedAt } = acceptCheckpoint(signedRoot, state.checkpoint, state.cosignedAt, update.note, update.consistencyProof, now, crypto)
     return Object.freeze({
       ok: true,
       checkpoint,

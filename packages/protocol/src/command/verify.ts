@@ -127,6 +127,7 @@ function check(
     state.cosignedAt,
     delivery.checkpoint,
     delivery.consistencyProof,
+    now,
     crypto,
   )
   // ...and includes these exact envelope bytes.

@@ -12,4 +12,5 @@ export {
   inclusionProofFromLeafHashes,
   consistencyProofFromLeafHashes,
 } from './tree.js'
+export { Frontier } from './frontier.js'
 export { MAX_PROOF_HASHES, verifyInclusion, verifyConsistency, checkInclusion, checkConsistency } from './verify.js'
