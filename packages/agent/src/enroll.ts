@@ -38,6 +38,7 @@ import {
 import { AgentError, systemErrorCode } from './errors.js'
 import { collectInventory, type Inventory } from './inventory/collect.js'
 import { postJson } from './net/post-json.js'
+import { parseServerList, removeServerList, writeServerList } from './net/server-list.js'
 import { parseServerUrl } from './net/server-url.js'
 import { writeFileAtomic } from './state/atomic-file.js'
 import { formatDeviceRecord, type DeviceRecord } from './state/device-record.js'
@@ -46,8 +47,10 @@ import { stateLayout, type StateLayout } from './state/layout.js'
 
 /** What `enroll` needs: the three values of the install command and where to keep the state. */
 export interface EnrollOptions {
-  /** Server base URL, http(s). */
+  /** Server base URL, http(s): enrollment goes there, and the agent connects there first. */
   readonly server: string
+  /** More server base URLs (other nodes of the same server), tried in order when a connection ends (net/server-list.ts). */
+  readonly fallbackServers?: readonly string[] | undefined
   /** The one-time enrollment token. Never logged. */
   readonly token: string
   /** SHA-256 fingerprint of org root v1 (64 hex digits), handed out of band. */
@@ -66,6 +69,8 @@ export interface Enrollment extends DeviceRecord {
   readonly stateDir: string
   readonly keyId: string
   readonly rootVersion: number
+  /** Every server the agent will connect to, `server` first. */
+  readonly servers: readonly string[]
 }
 
 const TOKEN_RE = /^[\x21-\x7e]{1,4096}$/
@@ -85,6 +90,7 @@ const DEFAULT_TIMEOUT_MS = 30_000
  */
 export async function enroll(opts: EnrollOptions): Promise<Enrollment> {
   const server = parseServerUrl(opts.server)
+  const servers = parseServerList([server, ...(opts.fallbackServers ?? [])])
   if (typeof opts.token !== 'string' || !TOKEN_RE.test(opts.token)) {
     throw new AgentError('AGENT_ARG_INVALID', 'invalid token: 1 to 4096 printable ASCII characters without spaces')
   }
@@ -137,8 +143,10 @@ export async function enroll(opts: EnrollOptions): Promise<Enrollment> {
   await makePrivateDir(layout.runningDir)
   await writeFileAtomic(layout.keyFile, seed)
   await writeTrustState(layout, trust)
+  if (servers.length > 1) await writeServerList(layout.dir, servers)
+  else await removeServerList(layout.dir)
   await writeFileAtomic(layout.deviceFile, formatDeviceRecord(record))
-  return Object.freeze({ ...record, stateDir: layout.dir, keyId: keyId(publicKey), rootVersion: root.version })
+  return Object.freeze({ ...record, stateDir: layout.dir, keyId: keyId(publicKey), rootVersion: root.version, servers: Object.freeze(servers) })
 }
 
 async function refuseEnrolled(layout: StateLayout): Promise<void> {

@@ -5,8 +5,10 @@
  * outbox per monitor and POSTed from there (net/post-report.ts) until the
  * monitor answers 2xx.
  *
- * Layout: `<stateDir>/monitor-outbox/<first 16 hex of SHA-256(url)>/<seq, 12 digits>.json`,
- * each file the exact request body `{ origin, deviceId, envelope }`.
+ * Layout: `<stateDir>/monitor-outbox/<first 16 hex of SHA-256(url)>/<seq, 12 digits>.<c|o>.<code>.<key>.json`
+ * (`c` a command rejection, `o` anything else; `key` 16 hex of the repeat
+ * key), each file the exact request body `{ origin, deviceId, envelope }`.
+ * Files named `<seq>.json` (older agents) are read as `o` reports.
  *
  * Guarantees:
  * - `add` resolves once the report is durably in every current monitor's
@@ -18,9 +20,19 @@
  * - one request at a time per monitor, oldest first, each with a timeout;
  *   failures are retried with exponential backoff and full jitter
  *   (net/backoff.ts); an entry is deleted only after a 2xx;
- * - bounded: at most `maxEntries` per monitor; beyond, the oldest are
- *   dropped and the count is logged (a hostile server that makes the agent
- *   reject garbage forever cannot fill the disk).
+ * - bounded, keeping the FIRST evidence: a breached server that makes the
+ *   agent reject garbage while a monitor is slow must not push the report
+ *   that matters (a malicious command refused) out of the queue. So nothing
+ *   queued is ever evicted; a new report is merged or refused instead:
+ *   - a repeat of a queued one (same kind, code, command and message) is
+ *     merged into it as a count (logged); the first copy is the evidence;
+ *   - command rejections (a rejected quorum-signed command: the server
+ *     cannot mint those) have their own capacity (`commandReserve`), which
+ *     other reports cannot use up;
+ *   - other reports are capped per code (`perCodeMax`) and in all
+ *     (`maxEntries`); beyond, the newer one is not queued (it stays in the
+ *     local rejection/alert log) and the drop is logged.
+ *   The class is kept in the file name, so a restart keeps the bounds.
  *
  * Trusts: the root in force (for the URLs) and the local filesystem.
  */
@@ -28,6 +40,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { isProtocolError, openDeviceReport } from '@palisade/protocol'
 import { Backoff } from '../net/backoff.js'
 import { postReport, type PostOutcome } from '../net/post-report.js'
 import type { AgentLogger } from '../runtime/logger.js'
@@ -36,8 +49,12 @@ import { writeFileAtomic } from '../state/atomic-file.js'
 /** Tuning; every field has a default. */
 export interface MonitorOutboxOptions {
   readonly logger: AgentLogger
-  /** Reports kept per monitor (default 1000). */
+  /** Reports other than command rejections kept per monitor (default 1000). */
   readonly maxEntries?: number
+  /** Command rejections kept per monitor, on top of maxEntries (default 1000). */
+  readonly commandReserve?: number
+  /** Distinct reports of one code (other than command rejections) kept per monitor (default 20). */
+  readonly perCodeMax?: number
   /** Per-request timeout (default 10 s). */
   readonly timeoutMs?: number
   /** Retry delays (default 1 s doubling to 10 min, full jitter). */
@@ -48,25 +65,40 @@ export interface MonitorOutboxOptions {
 
 /** Largest request body a monitor is sent (docs/WIRE.md). */
 export const MONITOR_BODY_MAX_BYTES = 64 * 1024
-export const MONITOR_OUTBOX_DEFAULTS = Object.freeze({ maxEntries: 1000, timeoutMs: 10_000, baseMs: 1000, maxMs: 600_000 })
+export const MONITOR_OUTBOX_DEFAULTS = Object.freeze({ maxEntries: 1000, commandReserve: 1000, perCodeMax: 20, timeoutMs: 10_000, baseMs: 1000, maxMs: 600_000 })
 
-const ENTRY_RE = /^(\d{12})\.json$/
+const ENTRY_RE = /^(\d{12})(?:\.([co])\.([A-Za-z0-9_]{1,64})\.([0-9a-f]{16}))?\.json$/
+
+/** One queued report, as its file name describes it. */
+interface Entry {
+  readonly name: string
+  /** A rejection of a command (reserved capacity, never dropped). */
+  readonly command: boolean
+  readonly code: string
+  /** Repeat key: equal keys are merged. */
+  readonly key: string
+  /** Later copies merged into this one. */
+  merged: number
+}
 
 interface Monitor {
   readonly url: string
   readonly dir: string
   readonly backoff: Backoff
-  entries: string[]
+  entries: Entry[]
   nextSeq: number
   running: boolean
   active: boolean
   dropped: number
+  merged: number
 }
 
 /** The outboxes of one state directory. */
 export class MonitorOutbox {
   readonly #root: string
   readonly #opts: Required<Omit<MonitorOutboxOptions, 'retry' | 'post'>> & { readonly baseMs: number; readonly maxMs: number }
+  /** Drops per reason since start, for logging at milestones only. */
+  readonly #drops = new Map<string, number>()
   readonly #post: NonNullable<MonitorOutboxOptions['post']>
   readonly #monitors = new Map<string, Monitor>()
   readonly #stop = new AbortController()
@@ -77,6 +109,8 @@ export class MonitorOutbox {
     this.#opts = {
       logger: opts.logger,
       maxEntries: opts.maxEntries ?? MONITOR_OUTBOX_DEFAULTS.maxEntries,
+      commandReserve: opts.commandReserve ?? MONITOR_OUTBOX_DEFAULTS.commandReserve,
+      perCodeMax: opts.perCodeMax ?? MONITOR_OUTBOX_DEFAULTS.perCodeMax,
       timeoutMs: opts.timeoutMs ?? MONITOR_OUTBOX_DEFAULTS.timeoutMs,
       baseMs: opts.retry?.baseMs ?? MONITOR_OUTBOX_DEFAULTS.baseMs,
       maxMs: opts.retry?.maxMs ?? MONITOR_OUTBOX_DEFAULTS.maxMs,
@@ -111,16 +145,18 @@ export class MonitorOutbox {
         else if (ENTRY_RE.test(name)) names.push(name)
       }
       names.sort()
+      const entries = names.map(entryOf)
       const last = names[names.length - 1]
       this.#monitors.set(url, {
         url,
         dir,
         backoff: new Backoff({ baseMs: this.#opts.baseMs, maxMs: this.#opts.maxMs, resetAfterMs: 0 }),
-        entries: names,
+        entries,
         nextSeq: last === undefined ? 1 : Number(ENTRY_RE.exec(last)![1]) + 1,
         running: false,
         active: true,
         dropped: 0,
+        merged: 0,
       })
     }
     for (const m of this.#monitors.values()) if (m.active) this.#kick(m)
@@ -138,13 +174,40 @@ export class MonitorOutbox {
       this.#opts.logger.log('warn', 'a report is too large for the monitors; it is kept locally only', { bytes: Buffer.byteLength(text) })
       return
     }
+    const c = classify(body.envelope)
     for (const m of this.#monitors.values()) {
       if (!m.active) continue
+      const same = m.entries.find((e) => e.key === c.key)
+      if (same !== undefined) {
+        same.merged++
+        m.merged++
+        if (milestone(same.merged)) {
+          this.#opts.logger.log('info', 'merged a repeated report into the one queued for a monitor', { monitor: m.url, code: c.code, repeats: same.merged })
+        }
+        this.#kick(m)
+        continue
+      }
+      const full = this.#full(m, c)
+      if (full !== undefined) {
+        m.dropped++
+        const n = (this.#drops.get(`${m.url} ${full}`) ?? 0) + 1
+        this.#drops.set(`${m.url} ${full}`, n)
+        if (milestone(n)) {
+          this.#opts.logger.log('warn', 'a monitor outbox keeps its first reports; a newer one was not queued (it is in the local log)', {
+            monitor: m.url,
+            code: c.code,
+            reason: full,
+            droppedForReason: n,
+            droppedTotal: m.dropped,
+          })
+        }
+        this.#kick(m)
+        continue
+      }
       try {
-        const name = `${String(m.nextSeq++).padStart(12, '0')}.json`
+        const name = `${String(m.nextSeq++).padStart(12, '0')}.${c.command ? 'c' : 'o'}.${c.fileCode}.${c.key}.json`
         await writeFileAtomic(join(m.dir, name), text)
-        m.entries.push(name)
-        await this.#bound(m)
+        m.entries.push({ name, command: c.command, code: c.fileCode, key: c.key, merged: 0 })
       } catch (e) {
         this.#opts.logger.log('error', 'cannot keep a report for a monitor', { monitor: m.url, error: (e as Error).message })
       }
@@ -158,17 +221,22 @@ export class MonitorOutbox {
     await Promise.all([...this.#workers])
   }
 
-  async #bound(m: Monitor): Promise<void> {
-    let dropped = 0
-    while (m.entries.length > this.#opts.maxEntries) {
-      const name = m.entries.shift()!
-      await unlink(join(m.dir, name)).catch(() => undefined)
-      dropped++
+  /** Why `c` finds no room in `m` (a reason for the log), or undefined when it does. */
+  #full(m: Monitor, c: Classified): string | undefined {
+    let commands = 0
+    let others = 0
+    let sameCode = 0
+    for (const e of m.entries) {
+      if (e.command) commands++
+      else {
+        others++
+        if (e.code === c.fileCode) sameCode++
+      }
     }
-    if (dropped > 0) {
-      m.dropped += dropped
-      this.#opts.logger.log('warn', 'a monitor outbox is full; dropped the oldest reports', { monitor: m.url, dropped, droppedTotal: m.dropped })
-    }
+    if (c.command) return commands >= this.#opts.commandReserve ? 'command rejections full' : undefined
+    if (others >= this.#opts.maxEntries) return 'outbox full'
+    if (sameCode >= this.#opts.perCodeMax) return 'too many reports of this code'
+    return undefined
   }
 
   #kick(m: Monitor): void {
@@ -187,22 +255,23 @@ export class MonitorOutbox {
     const signal = this.#stop.signal
     const { logger, timeoutMs } = this.#opts
     while (m.active && !signal.aborted && m.entries.length > 0) {
-      const name = m.entries[0]!
+      const entry = m.entries[0]!
+      const name = entry.name
       let body: string
       try {
         body = await readFile(join(m.dir, name), 'utf8')
       } catch (e) {
         logger.log('warn', 'dropping an unreadable monitor outbox entry', { monitor: m.url, entry: name, error: (e as Error).message })
-        if (m.entries[0] === name) m.entries.shift()
+        if (m.entries[0] === entry) m.entries.shift()
         continue
       }
       const outcome = await this.#post(m.url, body, { timeoutMs, signal })
       if (signal.aborted) return
       if (outcome.ok) {
         m.backoff.reset()
-        if (m.entries[0] === name) m.entries.shift()
+        if (m.entries[0] === entry) m.entries.shift()
         await unlink(join(m.dir, name)).catch(() => undefined)
-        logger.log('info', 'a monitor received a report', { monitor: m.url, status: outcome.status, left: m.entries.length })
+        logger.log('info', 'a monitor received a report', { monitor: m.url, status: outcome.status, left: m.entries.length, ...(entry.merged > 0 ? { repeatsMerged: entry.merged } : {}) })
         continue
       }
       const delayMs = m.backoff.next()
@@ -210,4 +279,51 @@ export class MonitorOutbox {
       await sleep(delayMs, undefined, { signal }).catch(() => undefined)
     }
   }
+}
+
+/** What the outbox needs to know of a report to bound it. */
+interface Classified {
+  readonly command: boolean
+  readonly code: string
+  /** The code as it may appear in a file name. */
+  readonly fileCode: string
+  readonly key: string
+}
+
+/**
+ * Classifies a report the agent itself signed. Repeats are the same kind,
+ * code, command and message (a checkpoint frame refused twice for the
+ * same reason); the time inside the payload is not part of the key.
+ */
+function classify(envelope: string): Classified {
+  try {
+    const r = openDeviceReport(envelope)
+    const command = r.kind === 'rejection' && r.commandId !== null
+    const key = hex16(JSON.stringify([r.kind, r.code, r.commandId, r.message]))
+    return { command, code: r.code, fileCode: fileCode(r.code), key }
+  } catch (e) {
+    // Not expected (the agent signed it); queue it as an unmergeable other report.
+    const code = isProtocolError(e) ? e.code : 'UNPARSEABLE'
+    return { command: false, code, fileCode: 'UNPARSEABLE', key: hex16(envelope) }
+  }
+}
+
+function entryOf(name: string): Entry {
+  const m = ENTRY_RE.exec(name)!
+  // An entry from an older agent has no class: an unmergeable other report.
+  if (m[2] === undefined) return { name, command: false, code: '', key: `legacy ${name}`, merged: 0 }
+  return { name, command: m[2] === 'c', code: m[3]!, key: m[4]!, merged: 0 }
+}
+
+function fileCode(code: string): string {
+  return code.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 64) || 'UNKNOWN'
+}
+
+function hex16(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16)
+}
+
+/** Log at 1, 10, 100, … and every 1000th: enough to see a flood without becoming one. */
+function milestone(n: number): boolean {
+  return n % 1000 === 0 || /^10*$/.test(String(n))
 }

@@ -44,6 +44,7 @@
 import { mkdir } from 'node:fs/promises'
 import {
   checkpointStaleness,
+  clampTrustState,
   currentRoot,
   isProtocolError,
   nodeSign,
@@ -110,9 +111,10 @@ export class DeviceAgent implements SessionHandlers {
   private constructor(device: LoadedDevice, opts: DeviceAgentOptions, parts: { spool: Spool; rejections: RejectionLog; alerts: RejectionLog; monitors: MonitorOutbox; signer: ReportSigner }) {
     this.#device = device
     this.#opts = opts
-    this.#trust = device.trust
     this.#clock = opts.clock ?? Date.now
     this.#watchingSince = Math.floor(this.#clock() / 1000)
+    // A cosigned-at time in the future (an older agent stored it uncapped) would silence AGENT_CHECKPOINT_STALE.
+    this.#trust = clampTrustState(device.trust, this.#watchingSince)
     this.#monitors = parts.monitors
     this.#outbox = new ReportOutbox({
       ...parts,

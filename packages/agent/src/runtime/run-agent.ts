@@ -13,6 +13,11 @@
  * indexed in memory at start and the local policy is read when a command
  * needs it.
  *
+ * Several servers: the agent connects to the first of its server list
+ * (net/server-list.ts: device.json's server, then servers.json, or
+ * `servers` when given), and each time a connection ends it moves to the
+ * next, after the usual backoff delay. Any node serves it the same state.
+ *
  * Stopping: on abort the connection is closed cleanly (1000), deliveries
  * that have not started are dropped (the server still holds them), and the
  * promise resolves once the command in progress, if any, has finished and
@@ -26,7 +31,7 @@ import { currentRoot } from '@palisade/protocol'
 import { AgentError } from '../errors.js'
 import { collectInventory as collectMachineInventory, type Inventory } from '../inventory/collect.js'
 import { Backoff } from '../net/backoff.js'
-import { gatewayUrl } from '../net/server-url.js'
+import { readServerList, ServerRotation } from '../net/server-list.js'
 import { LOCAL_POLICY_PATH } from '../policy/local-policy.js'
 import { loadDevice } from '../state/device-state.js'
 import { stateLayout, type StateLayout } from '../state/layout.js'
@@ -56,6 +61,12 @@ export interface RunAgentOptions {
   readonly stalenessCheckMs?: number | undefined
   /** Milliseconds since the epoch, for freshness only (tests move it forward); default Date.now. */
   readonly clock?: (() => number) | undefined
+  /**
+   * The server base URLs to connect to, in order (the agent moves to the
+   * next when a connection ends); default device.json's server, then
+   * servers.json's (net/server-list.ts).
+   */
+  readonly servers?: readonly string[] | undefined
   /** Monitor delivery: per-request timeout and retry delays; defaults 10 s, 1 s doubling to 10 min. */
   readonly monitors?: { readonly timeoutMs?: number; readonly retry?: { readonly baseMs?: number; readonly maxMs?: number } } | undefined
 }
@@ -104,11 +115,12 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
     clock: opts.clock,
     monitors: opts.monitors,
   })
-  const url = gatewayUrl(device.record.server)
+  const rotation = new ServerRotation(opts.servers ?? (await readServerList(layout.dir, device.record.server)))
   logger.log('info', 'agent started', {
     deviceId: device.record.deviceId,
     org: device.record.org,
-    server: device.record.server,
+    server: rotation.currentServer(),
+    ...(rotation.servers.length > 1 ? { servers: rotation.servers.length } : {}),
     rootVersion: currentRoot(device.trust).root.version,
     checkpointSize: device.trust.checkpoint?.size ?? 0,
     spooled: agent.spooled,
@@ -119,11 +131,13 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
   void agent.checkStaleness().catch(() => undefined)
   try {
     while (!signal.aborted) {
+      const url = rotation.current()
       const upMs = await runSession(agent, { url, signal, logger, handshakeTimeoutMs, userAgent: `palisade-agent/${AGENT_VERSION}` })
       backoff.connectionEnded(upMs)
       if (signal.aborted) break
+      if (rotation.servers.length > 1) rotation.next()
       const delay = backoff.next()
-      logger.log('info', 'reconnecting', { inMs: delay, attempt: backoff.attempt })
+      logger.log('info', 'reconnecting', { inMs: delay, attempt: backoff.attempt, ...(rotation.servers.length > 1 ? { server: rotation.currentServer() } : {}) })
       await sleep(delay, undefined, { signal }).catch(() => undefined)
     }
   } finally {

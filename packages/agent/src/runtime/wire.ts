@@ -1,100 +1,22 @@
 /**
  * The frames of the agent gateway (docs/WIRE.md, "Agent gateway"), as the
- * agent reads and writes them. Every server frame is attacker-controlled
- * (A1, A3): it is parsed for shape only, and nothing in it is believed
- * until protocol has verified it (deliveries, checkpoints) or it is harmless (acks can
- * only make the agent forget a report the server says it stored).
+ * agent reads and writes them. The frame parser and the challenge message
+ * are protocol's (shared with the simulator); every server frame is
+ * attacker-controlled (A1, A3): it is parsed for shape only, and nothing
+ * in it is believed until protocol has verified it (deliveries,
+ * checkpoints) or it is harmless (acks can only make the agent forget a
+ * report the server says it stored).
  */
-import { fromBase64, ID_RE } from '@palisade/protocol'
-
-/** The largest frame either side sends (WIRE.md: ≤ 4 MiB). */
-export const MAX_FRAME_BYTES = 4 * 1024 * 1024
-/** The domain-separated prefix of the challenge signature. */
-export const AUTH_CONTEXT = 'palisade-agent-auth/v1'
-
-/** A frame the server sends. */
-export type ServerFrame =
-  | { readonly type: 'challenge'; readonly nonce: string }
-  | { readonly type: 'welcome' }
-  | {
-      readonly type: 'delivery'
-      /** The server's name for the command: unverified, used only to label a rejection when the payload cannot be read. */
-      readonly commandId: string | null
-      readonly delivery: unknown
-    }
-  | {
-      readonly type: 'checkpoint'
-      /** The frame without its type: { note, consistency, rootUpdates? }, for protocol's parseCheckpointUpdate. */
-      readonly update: unknown
-    }
-  | { readonly type: 'ack'; readonly commandId: string | null }
-  | { readonly type: 'error'; readonly code: string; readonly message: string }
-
-/** A frame the server sent that the agent cannot use, with why. */
-export interface InvalidFrame {
-  readonly type: 'invalid'
-  readonly reason: string
-}
+export {
+  agentAuthMessage as authMessage,
+  GATEWAY_MAX_FRAME_BYTES as MAX_FRAME_BYTES,
+  parseServerFrame,
+  type InvalidFrame,
+  type ServerFrame,
+} from '@palisade/protocol'
 
 /** Trust-state summary the agent reports (hello, results, rejections). */
 export interface StateSummary {
   readonly rootVersion: number
   readonly checkpointSize: number
-}
-
-const idOrNull = (v: unknown): string | null => (typeof v === 'string' && ID_RE.test(v) ? v : null)
-const short = (v: unknown, max: number): string => (typeof v === 'string' ? v.slice(0, max) : '')
-
-/**
- * Parses one text frame from the server. Unknown extra fields are ignored
- * (these frames are not signed; what matters inside them is).
- *
- * @example
- * parseServerFrame('{"type":"welcome"}') // { type: 'welcome' }
- */
-export function parseServerFrame(text: string): ServerFrame | InvalidFrame {
-  let v: unknown
-  try {
-    v = JSON.parse(text)
-  } catch {
-    return { type: 'invalid', reason: 'not JSON' }
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { type: 'invalid', reason: 'not a JSON object' }
-  const o = v as Record<string, unknown>
-  switch (o['type']) {
-    case 'challenge': {
-      const nonce = o['nonce']
-      if (typeof nonce !== 'string' || nonce.length !== 44) return { type: 'invalid', reason: 'challenge without a 32-byte base64 nonce' }
-      try {
-        if (fromBase64(nonce, 'nonce').length !== 32) return { type: 'invalid', reason: 'challenge nonce is not 32 bytes' }
-      } catch {
-        return { type: 'invalid', reason: 'challenge nonce is not base64' }
-      }
-      return { type: 'challenge', nonce }
-    }
-    case 'welcome':
-      return { type: 'welcome' }
-    case 'delivery':
-      if (!('delivery' in o)) return { type: 'invalid', reason: 'delivery frame without a delivery' }
-      return { type: 'delivery', commandId: idOrNull(o['commandId']), delivery: o['delivery'] }
-    case 'checkpoint': {
-      const { type: _type, ...update } = o
-      return { type: 'checkpoint', update }
-    }
-    case 'ack':
-      if (o['commandId'] !== null && idOrNull(o['commandId']) === null) return { type: 'invalid', reason: 'ack without a valid commandId' }
-      return { type: 'ack', commandId: idOrNull(o['commandId']) }
-    case 'error':
-      return { type: 'error', code: short(o['code'], 64), message: short(o['message'], 512) }
-    default:
-      return { type: 'invalid', reason: `unknown frame type ${JSON.stringify(short(o['type'], 32))}` }
-  }
-}
-
-/**
- * The exact bytes the device signs to answer a challenge:
- * utf8("palisade-agent-auth/v1\n" + nonce + "\n" + deviceId), nonce as sent (base64).
- */
-export function authMessage(nonce: string, deviceId: string): Uint8Array {
-  return new TextEncoder().encode(`${AUTH_CONTEXT}\n${nonce}\n${deviceId}`)
 }
