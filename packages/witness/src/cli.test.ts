@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cosignature, note } from '@palisade/protocol'
-import { addCheckpoint, TestLog } from './test-log.test.helper.js'
+import { addCheckpoint, postReport, rejectionEnvelope, TestLog, testKey } from './test-log.test.helper.js'
 
 const ROOT = process.env['PALISADE_REPO_ROOT'] ?? fileURLToPath(new URL('../../../', import.meta.url))
 const BIN = join(ROOT, 'packages/cli/dist/bin.js')
@@ -97,6 +97,40 @@ describe('palisade witness (CLI)', () => {
     child.kill('SIGTERM')
     assert.equal(await exit, 0)
     await assert.rejects(access(join(data, 'witness.lock')))
+  })
+
+  it('reports prune refuses while the witness serves, then archives the reports through a seq and numbering goes on', async () => {
+    const { child, line, exit } = await serve(['--json', 'witness', 'serve', '--listen', '127.0.0.1:0', '--data', data, '--log-level', 'silent', '--report-store-mib', '1'])
+    const { url } = JSON.parse(line) as { url: string }
+    const envelope = await rejectionEnvelope(testKey('device d1'), 'd1')
+    for (let seq = 1; seq <= 3; seq++) assert.deepEqual(JSON.parse((await postReport(url, { origin: log.origin, deviceId: 'd1', envelope })).body), { seq })
+    const prune = (through: string, json = true) =>
+      palisade([...(json ? ['--json'] : []), 'witness', 'reports', 'prune', '--data', data, '--origin', log.origin, '--through', through])
+    type Failure = { error: { code: string; hint?: string; details?: { code: string } } }
+    const locked = await prune('2')
+    assert.notEqual(locked.code, 0)
+    const { error } = JSON.parse(locked.stderr) as Failure
+    assert.deepEqual([error.code, error.details?.code], ['CLI_IO', 'WIT_DATA_LOCKED'])
+    assert.match(error.hint ?? '', /stop the witness first/)
+    child.kill('SIGTERM')
+    assert.equal(await exit, 0)
+
+    const zero = await prune('0')
+    assert.equal(zero.code, 2)
+    assert.equal((JSON.parse(zero.stderr) as Failure).error.code, 'CLI_ARG_INVALID')
+    const past = await prune('9')
+    assert.equal(past.code, 2)
+    assert.equal((JSON.parse(past.stderr) as Failure).error.details?.code, 'WIT_CONFIG')
+    const unknown = await palisade(['--json', 'witness', 'reports', 'prune', '--data', data, '--origin', 'example.com/nope', '--through', '1'])
+    assert.equal((JSON.parse(unknown.stderr) as Failure).error.details?.code, 'WIT_LOG_UNKNOWN')
+
+    const r = await prune('2')
+    assert.equal(r.code, 0, r.stderr)
+    const done = JSON.parse(r.stdout) as { archived: number; kept: number; nextSeq: number; archive: string }
+    assert.deepEqual([done.archived, done.kept, done.nextSeq], [2, 1, 4])
+    assert.ok(done.archive.startsWith(join(data, 'reports-archive')), done.archive)
+    const again = await prune('2', false)
+    assert.equal(again.stdout, `Nothing to archive for "${log.origin}" through #2; the next report will be #4.\n`)
   })
 
   it('with no subcommand serves, and stops on SIGINT', async () => {

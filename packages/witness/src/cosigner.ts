@@ -58,6 +58,8 @@ export type AddRootOutcome =
 interface KnownRoot {
   readonly version: number
   readonly fingerprint: string
+  /** The log key that root names; undefined for the pinned v1 (logs.json holds it). */
+  readonly logVerifier?: note.Verifier
 }
 
 /** Largest add-root body (http/app.ts lets no larger one through). */
@@ -113,7 +115,9 @@ export class Cosigner {
     }
     return this.#mutex.run(log.origin, async () => {
       const stored = await this.#deps.store.get(log.origin)
-      const j = judgeAddCheckpoint(req, log.verifier, stored ?? emptyHead())
+      // A pinned log is signed with the key of the newest root we verified (root-store.ts).
+      const verifier = log.rootFingerprint === undefined ? log.verifier : ((await this.#knownRoot(log)).logVerifier ?? log.verifier)
+      const j = judgeAddCheckpoint(req, verifier, stored ?? emptyHead())
       if (!j.ok) return this.#refuseJudged(facts, req, j, body)
       // A Palisade org log (pinned root): the checkpoint must name exactly
       // the newest root the admins showed us, so a server withholding a
@@ -199,8 +203,9 @@ export class Cosigner {
       if (!isProtocolError(e)) throw e
       return refuse(422, 'WIT_ROOT_INVALID', `${e.code}: ${e.message}`)
     }
-    if (chain[0]!.root.log.origin !== log.origin) {
-      return refuse(422, 'WIT_ROOT_INVALID', `root v1 names log ${chain[0]!.root.log.origin}, not ${log.origin}`)
+    const stray = chain.find((c) => c.root.log.origin !== log.origin)
+    if (stray !== undefined) {
+      return refuse(422, 'WIT_ROOT_INVALID', `root v${stray.root.version} names log ${stray.root.log.origin}, not ${log.origin}`)
     }
     return this.#mutex.run(log.origin, async () => {
       const known = await this.#knownRoot(log)
@@ -213,7 +218,7 @@ export class Cosigner {
         return { ok: true, origin: log.origin, version: known.version, fingerprint: known.fingerprint, updated: false } as const
       }
       const verifiedAt = this.#deps.now()
-      await this.#deps.roots.put({ origin: log.origin, rootVersion: newest.root.version, fingerprint: newest.fingerprint, verifiedAt })
+      await this.#deps.roots.put({ origin: log.origin, rootVersion: newest.root.version, fingerprint: newest.fingerprint, verifiedAt, logKey: newest.root.log.key })
       facts.log.info({ origin: log.origin, from: known.version, to: newest.root.version }, 'org root verified')
       this.#deps.webhook?.notify({
         type: 'root.verified',
@@ -229,7 +234,10 @@ export class Cosigner {
 
   async #knownRoot(log: TrustedLog): Promise<KnownRoot> {
     const state = await this.#deps.roots.get(log.origin)
-    if (state !== undefined) return { version: state.rootVersion, fingerprint: state.fingerprint }
+    if (state !== undefined) {
+      const logVerifier = state.logKey === undefined ? undefined : note.verifierFromString(state.logKey)
+      return { version: state.rootVersion, fingerprint: state.fingerprint, ...(logVerifier === undefined ? {} : { logVerifier }) }
+    }
     return { version: 1, fingerprint: log.rootFingerprint! }
   }
 

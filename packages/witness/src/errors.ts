@@ -29,11 +29,12 @@ export const WITNESS_ERROR_CODES = {
   WIT_ROOT_NOT_PINNED: 'the log was registered without a root fingerprint, so the witness does not track its org root',
   // evidence routes (HTTP): device reports, reports and checkpoints for monitors
   WIT_REPORT_INVALID: 'a report body is not { origin, deviceId, envelope } with a rejection or alert envelope of that device',
-  WIT_RATE_LIMITED: 'too many reports from this address; retry later',
+  WIT_RATE_LIMITED: 'too many reports from this address, for this device, or for too many device ids from this address; retry later',
+  WIT_REPORT_STORE_FULL: 'the reports of this log reached their byte budget: new reports are refused until the operator prunes',
   WIT_QUERY_INVALID: 'a query parameter is missing or invalid (origin, after, limit)',
   WIT_NO_CHECKPOINT: 'the witness has not cosigned any checkpoint of the log yet',
   // operation
-  WIT_CONFIG: 'an option of the witness is invalid (listen address, webhook URL, data directory)',
+  WIT_CONFIG: 'an option of the witness or an argument of an admin command is invalid (listen address, webhook URL, data directory, limits, prune range)',
   WIT_NAME_INVALID: 'the witness name is not a valid note key name (no spaces, no "+")',
   WIT_NAME_MISMATCH: 'the data directory holds a key made for another witness name',
   WIT_KEY_INVALID: 'a log key is not an Ed25519 note verifier key (<origin>+<hex8>+<base64>)',

@@ -6,7 +6,7 @@
  * Palisade server) cannot show two histories to the world with its help.
  */
 export { startWitness, parseListen, type WitnessOptions, type RunningWitness } from './witness.js'
-export { witnessIdentity, addWitnessedLog, witnessedLogs, type WitnessIdentity } from './admin.js'
+export { witnessIdentity, addWitnessedLog, witnessedLogs, pruneWitnessReports, type WitnessIdentity, type PrunedReports } from './admin.js'
 export { DEFAULT_DATA_DIR } from './store/data-dir.js'
 export { defaultWitnessName } from './store/witness-key.js'
 export {
@@ -23,6 +23,7 @@ export {
   type RefusedEvent,
   type RootVerifiedEvent,
   type ReportEvent,
+  type ReportsStoreFullEvent,
   type WebhookOptions,
 } from './notify/webhook.js'
 export { parseReportBody, ALERT_PAYLOAD_TYPE, REPORT_BODY_LIMIT, type ReportBody } from './report/report-body.js'

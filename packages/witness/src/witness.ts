@@ -22,7 +22,8 @@ import { RefusalLog } from './store/refusal-log.js'
 import { RootStore } from './store/root-store.js'
 import { RateLimiter, type RateLimitOptions } from './http/rate-limiter.js'
 import { ReportIntake } from './report/report-intake.js'
-import { ReportLog } from './store/report-log.js'
+import { checkRate, ReportQuota } from './report/report-quota.js'
+import { MIN_REPORTS_BUDGET_BYTES, ReportLog, REPORTS_BUDGET_BYTES } from './store/report-log.js'
 import { loadOrCreateWitnessKey } from './store/witness-key.js'
 
 /** Options of startWitness. */
@@ -39,8 +40,16 @@ export interface WitnessOptions {
   readonly logger?: LoggerOption
   /** Device reports per client address (default: bursts of 20, 2 a second on average). */
   readonly reportRateLimit?: RateLimitOptions
-  /** Size of one reports file before it rotates (default 16 MiB; one old file is kept). */
-  readonly reportFileBytes?: number
+  /** Device reports per (log, device id) (default: bursts of 20, 60 an hour, i.e. `perSecond` 1/60). */
+  readonly reportDeviceRateLimit?: RateLimitOptions
+  /** Distinct device ids one client address may send reports for within an hour (default 20). */
+  readonly reportDevicesPerAddress?: number
+  /**
+   * Bytes of reports kept per log (default 256 MiB, at least 128 KiB).
+   * Beyond, new reports are refused (507) and the webhook hears
+   * `reports.store-full`: stored reports are never deleted to make room.
+   */
+  readonly reportStoreBytes?: number
 }
 
 /** A running witness. */
@@ -66,6 +75,17 @@ export async function startWitness(options: WitnessOptions): Promise<RunningWitn
   const { host, port } = parseListen(options.listen)
   const webhookOptions = typeof options.webhook === 'string' ? { url: options.webhook } : options.webhook
   if (webhookOptions !== undefined) parseWebhookUrl(webhookOptions.url)
+  const reportRate = options.reportRateLimit ?? { burst: 20, perSecond: 2 }
+  checkRate('reportRateLimit', reportRate)
+  // Checks its settings now, before the data directory is touched.
+  const quota = new ReportQuota({
+    ...(options.reportDeviceRateLimit === undefined ? {} : { perDevice: options.reportDeviceRateLimit }),
+    ...(options.reportDevicesPerAddress === undefined ? {} : { devicesPerAddress: options.reportDevicesPerAddress }),
+  })
+  const storeBytes = options.reportStoreBytes ?? REPORTS_BUDGET_BYTES
+  if (!Number.isSafeInteger(storeBytes) || storeBytes < MIN_REPORTS_BUDGET_BYTES) {
+    throw new WitnessError('WIT_CONFIG', `reportStoreBytes: must be a whole number of bytes ≥ ${MIN_REPORTS_BUDGET_BYTES}, not ${String(storeBytes)}`)
+  }
 
   const paths = await ensureDataDir(options.dataDir)
   const release = await acquireLock(paths)
@@ -92,9 +112,10 @@ export async function startWitness(options: WitnessOptions): Promise<RunningWitn
     const intake = new ReportIntake({
       witness: key.name,
       logs,
-      reports: new ReportLog(paths, options.reportFileBytes),
+      reports: new ReportLog(paths, storeBytes),
       checkpoints: store,
-      limiter: new RateLimiter(options.reportRateLimit ?? { burst: 20, perSecond: 2 }),
+      limiter: new RateLimiter(reportRate),
+      quota,
       webhook,
       now: () => Date.now(),
     })

@@ -95,7 +95,7 @@ export function registerRoutes(app: FastifyInstance, cosigner: Cosigner, reports
     const body = req.body instanceof Uint8Array ? req.body : new Uint8Array(0)
     const r = await reports.submit(body, { ip: req.ip, log: req.log })
     if (r.ok) return reply.code(202).send({ seq: r.seq })
-    if (r.status === 429) void reply.header('retry-after', '10')
+    if (r.retryAfter !== undefined) void reply.header('retry-after', String(r.retryAfter))
     return reply.code(r.status).type(PLAIN).send(`${r.code}: ${oneLine(r.detail)}\n`)
   })
 

@@ -9,7 +9,8 @@ import { checkpoint, cosignature, dsse, formatRootLine, rootFingerprint } from '
 import { isWitnessError } from '../errors.js'
 import { addWitnessedLog, startWitness } from '../index.js'
 import { addCheckpoint, postReport, rejectionEnvelope, signTestRoot, TestLog, testKey } from '../test-log.test.helper.js'
-import { parseWebhookUrl } from './webhook.js'
+import { parseWebhookUrl, Webhook, type WitnessEvent } from './webhook.js'
+import type { FastifyBaseLogger } from 'fastify'
 
 /** A webhook receiver that answers each POST with the next status of `plan` (then 200). */
 async function receiver(plan: number[] = []): Promise<{ url: string; events: Record<string, unknown>[]; hits: () => number; server: Server; next: (n: number) => Promise<void> }> {
@@ -139,6 +140,28 @@ describe('webhook', () => {
       assert.deepEqual([report!['origin'], report!['seq'], report!['deviceId'], report!['kind'], report!['code'], report!['envelope']], [log.origin, 1, 'dev1', 'rejection', 'PROTO_SIG_THRESHOLD', envelope])
     } finally {
       await w.close()
+      hook.server.close()
+    }
+  })
+
+  it('never lets report events evict or delay checkpoint events: those go first, and a report flood is coalesced (M2)', async () => {
+    const hook = await receiver()
+    const warnings: Record<string, unknown>[] = []
+    const log = { warn: (o: Record<string, unknown>) => warnings.push(o), debug: () => undefined } as unknown as FastifyBaseLogger
+    const hooked = new Webhook({ url: hook.url, maxQueue: 10, maxReportQueue: 5 }, log)
+    try {
+      const time = new Date().toISOString()
+      const report = (seq: number): WitnessEvent => ({ type: 'report.received', witness: 'w', origin: 'o', seq, deviceId: 'd', kind: 'rejection', envelope: '{}', time })
+      const cosigned = (size: number): WitnessEvent => ({ type: 'checkpoint.cosigned', witness: 'w', origin: 'o', oldSize: size - 1, size, rootHash: 'h', note: 'n', time })
+      for (let seq = 1; seq <= 300; seq++) hooked.notify(report(seq)) // the first goes out at once
+      for (let size = 1; size <= 3; size++) hooked.notify(cosigned(size))
+      await hook.next(1 + 3 + 5)
+      const types = hook.events.map((e) => `${String(e['type'])} ${String(e['seq'] ?? e['size'])}`)
+      assert.deepEqual(types.slice(0, 4), ['report.received 1', 'checkpoint.cosigned 1', 'checkpoint.cosigned 2', 'checkpoint.cosigned 3'])
+      assert.deepEqual(types.slice(4), ['report.received 2', 'report.received 3', 'report.received 4', 'report.received 5', 'report.received 6'])
+      assert.ok(warnings.some((w) => w['coalesced'] === 1) && warnings.some((w) => w['coalesced'] === 200 || w['coalesced'] === 100))
+    } finally {
+      hooked.close()
       hook.server.close()
     }
   })

@@ -1,15 +1,20 @@
 /**
  * The optional webhook: one JSON POST per event (a checkpoint cosigned, a
- * request refused, a newer org root verified, a device report received),
+ * request refused, a newer org root verified, a device report received, a
+ * log's report store full),
  * so an org hears of every new log entry (a cosigned event carries the old
  * and new sizes: entries oldSize..size-1 are new), every suspicious request
  * and every rejection a device reported, whoever caused it.
  *
  * Guarantees: `notify` never blocks and never throws; events are delivered
- * one at a time, in order, each tried up to `attempts` times with
- * exponential backoff on network errors, timeouts, 408, 429 and 5xx. At
- * most `maxQueue` events wait; beyond that the oldest are dropped and
- * counted. `close` stops at once: queued events are dropped (the log says
+ * one at a time, each tried up to `attempts` times with exponential backoff
+ * on network errors, timeouts, 408, 429 and 5xx. Two bounded queues, so
+ * that anyone who can post reports (no signature is checked) cannot push a
+ * log event out: checkpoint, refusal, root and store-full events (in order, at most
+ * `maxQueue`; beyond, the oldest are dropped and counted) always go before
+ * report events (in order, at most `maxReportQueue`; beyond, newer report
+ * events are coalesced into a count that is logged: the reports themselves
+ * stay stored and readable at GET …/reports). `close` stops at once: queued events are dropped (the log says
  * how many). Events carry no secrets; a cosigned event carries the cosigned
  * note, so the receiver can check it came from this witness.
  *
@@ -70,7 +75,26 @@ export interface ReportEvent {
   readonly time: string
 }
 
-export type WitnessEvent = CosignedEvent | RefusedEvent | RootVerifiedEvent | ReportEvent
+/**
+ * The reports of a log reached their byte budget: new reports of that log
+ * are refused (507 WIT_REPORT_STORE_FULL) until the operator prunes. Sent
+ * once per log per run of the witness (a prune needs a restart, which
+ * starts a new episode).
+ */
+export interface ReportsStoreFullEvent {
+  readonly type: 'reports.store-full'
+  readonly witness: string
+  readonly origin: string
+  /** Bytes the log's reports take. */
+  readonly bytes: number
+  /** The budget, in bytes. */
+  readonly budget: number
+  /** The seq of the last report stored. */
+  readonly lastSeq: number
+  readonly time: string
+}
+
+export type WitnessEvent = CosignedEvent | RefusedEvent | RootVerifiedEvent | ReportEvent | ReportsStoreFullEvent
 
 /** Webhook settings; only `url` is required. */
 export interface WebhookOptions {
@@ -81,8 +105,10 @@ export interface WebhookOptions {
   readonly baseDelayMs?: number
   /** Per attempt (default 5 s). */
   readonly timeoutMs?: number
-  /** Events waiting at most (default 1000). */
+  /** Checkpoint, refusal and root events waiting at most (default 1000). */
   readonly maxQueue?: number
+  /** Report events waiting at most (default 100). */
+  readonly maxReportQueue?: number
 }
 
 /**
@@ -109,10 +135,13 @@ export class Webhook {
   readonly #baseDelayMs: number
   readonly #timeoutMs: number
   readonly #maxQueue: number
+  readonly #maxReportQueue: number
   readonly #queue: WitnessEvent[] = []
+  readonly #reports: ReportEvent[] = []
   readonly #abort = new AbortController()
   #running = false
   #dropped = 0
+  #coalesced = 0
 
   constructor(options: WebhookOptions, log: FastifyBaseLogger) {
     this.#url = parseWebhookUrl(options.url)
@@ -121,11 +150,24 @@ export class Webhook {
     this.#baseDelayMs = options.baseDelayMs ?? 500
     this.#timeoutMs = options.timeoutMs ?? 5000
     this.#maxQueue = Math.max(1, options.maxQueue ?? 1000)
+    this.#maxReportQueue = Math.max(1, options.maxReportQueue ?? 100)
   }
 
   /** Queues an event; returns at once. */
   notify(event: WitnessEvent): void {
     if (this.#abort.signal.aborted) return
+    if (event.type === 'report.received') {
+      if (this.#reports.length >= this.#maxReportQueue) {
+        this.#coalesced++
+        if (this.#coalesced === 1 || this.#coalesced % 100 === 0) {
+          this.#log.warn({ coalesced: this.#coalesced, origin: event.origin, seq: event.seq }, 'webhook report queue full: report events coalesced (the reports are stored)')
+        }
+      } else {
+        this.#reports.push(event)
+      }
+      if (!this.#running) void this.#drain()
+      return
+    }
     if (this.#queue.length >= this.#maxQueue) {
       this.#queue.shift()
       this.#dropped++
@@ -137,15 +179,18 @@ export class Webhook {
 
   /** Stops delivering; events still queued are dropped. */
   close(): void {
-    if (this.#queue.length > 0) this.#log.warn({ undelivered: this.#queue.length }, 'webhook closed with events undelivered')
+    const undelivered = this.#queue.length + this.#reports.length
+    if (undelivered > 0) this.#log.warn({ undelivered }, 'webhook closed with events undelivered')
     this.#queue.length = 0
+    this.#reports.length = 0
     this.#abort.abort()
   }
 
   async #drain(): Promise<void> {
     this.#running = true
     try {
-      for (let event = this.#queue.shift(); event !== undefined; event = this.#queue.shift()) {
+      // log events first: a flood of reports must not delay (or evict) them
+      for (let event = this.#queue.shift() ?? this.#reports.shift(); event !== undefined; event = this.#queue.shift() ?? this.#reports.shift()) {
         await this.#deliver(event)
       }
     } finally {

@@ -1,14 +1,15 @@
 // Device reports over real HTTP on 127.0.0.1 with a real data directory:
-// intake, every malformed field named, size and rate limits, paging,
-// durability across a restart (and a torn last line), rotation, and the
-// witness's newest checkpoint for monitors.
+// intake, every malformed field named, size and rate limits, per-device
+// and distinct-id quotas, paging, durability across a restart (and a torn
+// last line), and the witness's newest checkpoint for monitors. The byte
+// budget and pruning are in report-budget.test.ts.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { access, appendFile, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkpoint, cosignature, dsse, note, toBase64, utf8 } from '@palisade/protocol'
-import { addWitnessedLog, startWitness, type RunningWitness } from '../index.js'
+import { addWitnessedLog, isWitnessError, startWitness, type RunningWitness } from '../index.js'
 import { reportsPath, dataPaths } from '../store/data-dir.js'
 import { addCheckpoint, postReport, rejectionEnvelope, TestLog, testKey } from '../test-log.test.helper.js'
 
@@ -148,17 +149,53 @@ describe('witness report intake', () => {
     assert.equal(JSON.parse(lines[5]!).seq, 6)
   })
 
-  it('rotates the reports file at its bound, keeping one old file, and goes on numbering', async () => {
+  it('limits reports per device id with 429 WIT_RATE_LIMITED and a Retry-After of one refill, other devices unaffected', async () => {
     await w.close()
-    w = await start({ reportFileBytes: 4 * envelope.length })
-    for (let i = 0; i < 12; i++) assert.equal((await postReport(w.url, { origin: log.origin, deviceId: 'd1', envelope })).status, 202)
-    const files = (await readdir(join(dir, 'reports'))).sort()
-    assert.equal(files.length, 2, files.join(' '))
-    assert.ok(files[1]!.endsWith('.jsonl.1'))
-    const seqs = (await page(`origin=${encodeURIComponent(log.origin)}&limit=1000`)).json!.reports.map((r) => r.seq)
-    assert.equal(seqs.at(-1), 18)
-    assert.ok(seqs.length < 18 && seqs.length >= 4, `kept ${seqs.length}`)
-    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => 18 - seqs.length + 1 + i))
+    w = await start({ reportDeviceRateLimit: { burst: 3, perSecond: 1 / 60 } })
+    const statuses: number[] = []
+    for (let i = 0; i < 3; i++) statuses.push((await postReport(w.url, { origin: log.origin, deviceId: 'd1', envelope })).status)
+    assert.deepEqual(statuses, [202, 202, 202])
+    const res = await fetch(`${w.url}/palisade/v1/reports`, { method: 'POST', body: JSON.stringify({ origin: log.origin, deviceId: 'd1', envelope }) })
+    assert.equal(res.status, 429)
+    assert.equal(res.headers.get('retry-after'), '60')
+    assert.match(await res.text(), /^WIT_RATE_LIMITED: too many reports for device "d1"/)
+    const other = await postReport(w.url, { origin: log.origin, deviceId: 'd2', envelope: await rejectionEnvelope(device, 'd2') })
+    assert.equal(other.status, 202, other.body)
+  })
+
+  it('limits the distinct device ids one address reports for within an hour, still taking ids it already counted', async () => {
+    await w.close()
+    w = await start({ reportDevicesPerAddress: 3 })
+    for (const id of ['d1', 'd2', 'd3']) {
+      const r = await postReport(w.url, { origin: log.origin, deviceId: id, envelope: await rejectionEnvelope(device, id) })
+      assert.equal(r.status, 202, `${id}: ${r.body}`)
+    }
+    const res = await fetch(`${w.url}/palisade/v1/reports`, {
+      method: 'POST',
+      body: JSON.stringify({ origin: log.origin, deviceId: 'd4', envelope: await rejectionEnvelope(device, 'd4') }),
+    })
+    assert.equal(res.status, 429)
+    const retry = Number(res.headers.get('retry-after'))
+    assert.ok(retry > 3500 && retry <= 3600, `retry-after ${retry}`)
+    assert.match(await res.text(), /^WIT_RATE_LIMITED: 127\.0\.0\.1 sent reports for 3 device ids within the hour/)
+    assert.equal((await postReport(w.url, { origin: log.origin, deviceId: 'd2', envelope: await rejectionEnvelope(device, 'd2') })).status, 202)
+    const served = (await page(`origin=${encodeURIComponent(log.origin)}&after=10&limit=1000`)).json!.reports
+    assert.ok(!served.some((r) => r.deviceId === 'd4'), 'the refused report is not stored')
+  })
+
+  it('refuses invalid quota and budget options with WIT_CONFIG naming the option, before touching the data directory', async () => {
+    const cases: [Partial<Parameters<typeof startWitness>[0]>, RegExp][] = [
+      [{ reportStoreBytes: 1000 }, /^reportStoreBytes: /],
+      [{ reportStoreBytes: 1.5 * 1024 * 1024 + 0.5 }, /^reportStoreBytes: /],
+      [{ reportDeviceRateLimit: { burst: 0, perSecond: 1 } }, /^reportDeviceRateLimit\.burst: /],
+      [{ reportDeviceRateLimit: { burst: 1, perSecond: Number.NaN } }, /^reportDeviceRateLimit\.perSecond: /],
+      [{ reportDevicesPerAddress: 0 }, /^reportDevicesPerAddress: /],
+      [{ reportRateLimit: { burst: 5, perSecond: -1 } }, /^reportRateLimit\.perSecond: /],
+    ]
+    for (const [options, message] of cases) {
+      await assert.rejects(start({ ...options, dataDir: join(dir, 'never-made') }), (e: unknown) => isWitnessError(e, 'WIT_CONFIG') && message.test((e as Error).message))
+    }
+    await assert.rejects(access(join(dir, 'never-made')))
   })
 
   it('rate-limits reports per source address with 429 WIT_RATE_LIMITED', async () => {

@@ -7,9 +7,14 @@
  *
  * Guarantees: a report is answered 202 only once it is on disk; every
  * stored report is sent to the webhook (`report.received`); per client
- * address at most `burst` reports at once and `perSecond` on average
- * (429 beyond, bounded memory); reports only for logs this witness
- * witnesses (404 otherwise, and nothing is written); pages are capped.
+ * address at most `burst` reports at once and `perSecond` on average, per
+ * device id and per address's distinct device ids the quotas of
+ * report-quota.ts (429 with Retry-After beyond, bounded memory); reports
+ * only for logs this witness witnesses (404 otherwise, and nothing is
+ * written); a report that would pass the log's byte budget is refused (507
+ * WIT_REPORT_STORE_FULL) rather than any stored one deleted, and the
+ * webhook hears of it once per log per run (`reports.store-full`, the
+ * operator's cue to prune); pages are capped.
  * Reports and checkpoints are public: they are evidence, not secrets; the
  * sender's address is kept in the file for the operator but not served.
  *
@@ -24,6 +29,7 @@ import type { CheckpointStore } from '../store/checkpoint-store.js'
 import type { LogRegistry } from '../store/log-registry.js'
 import type { ReportLog } from '../store/report-log.js'
 import { parseReportBody } from './report-body.js'
+import type { ReportQuota } from './report-quota.js'
 
 /** Most reports one GET returns. */
 export const MAX_REPORTS_PAGE = 1000
@@ -33,10 +39,15 @@ export const DEFAULT_REPORTS_PAGE = 100
 /** A refusal of one of these routes. */
 export interface EvidenceRefusal {
   readonly ok: false
-  readonly status: 400 | 404 | 429
+  readonly status: 400 | 404 | 429 | 507
   readonly code: WitnessErrorCode
   readonly detail: string
+  /** Seconds after which a 429 may be retried. */
+  readonly retryAfter?: number
 }
+
+/** Retry-After of a refusal by the per-address rate limit, in seconds. */
+export const ADDRESS_RETRY_AFTER = 10
 
 /** One report as served to monitors. */
 export interface ServedReport {
@@ -53,6 +64,7 @@ export interface ReportIntakeDeps {
   readonly reports: ReportLog
   readonly checkpoints: CheckpointStore
   readonly limiter: RateLimiter
+  readonly quota: ReportQuota
   readonly webhook: Webhook | undefined
   /** Unix milliseconds. */
   readonly now: () => number
@@ -60,6 +72,8 @@ export interface ReportIntakeDeps {
 
 export class ReportIntake {
   readonly #d: ReportIntakeDeps
+  /** Origins whose full store was already announced in this run. */
+  readonly #fullAnnounced = new Set<string>()
 
   constructor(deps: ReportIntakeDeps) {
     this.#d = deps
@@ -73,7 +87,7 @@ export class ReportIntake {
    */
   async submit(body: Uint8Array, facts: { readonly ip: string; readonly log: FastifyBaseLogger }): Promise<{ readonly ok: true; readonly seq: number } | EvidenceRefusal> {
     const now = this.#d.now()
-    if (!this.#d.limiter.take(facts.ip, now)) return refusal(429, 'WIT_RATE_LIMITED', `too many reports from ${facts.ip}; retry later`)
+    if (!this.#d.limiter.take(facts.ip, now)) return refusal(429, 'WIT_RATE_LIMITED', `too many reports from ${facts.ip}; retry later`, ADDRESS_RETRY_AFTER)
     let report
     try {
       report = parseReportBody(body)
@@ -84,8 +98,17 @@ export class ReportIntake {
     if (!(await this.#d.logs.current()).has(report.origin)) {
       return refusal(404, 'WIT_LOG_UNKNOWN', `this witness does not witness ${JSON.stringify(report.origin)}`)
     }
+    const quota = this.#d.quota.take(facts.ip, report.origin, report.deviceId, now)
+    if (!quota.ok) return refusal(429, 'WIT_RATE_LIMITED', quota.detail, quota.retryAfter)
     const receivedAt = new Date(now).toISOString()
-    const stored = await this.#d.reports.append({ origin: report.origin, deviceId: report.deviceId, envelope: report.envelope, source: facts.ip, receivedAt })
+    let stored
+    try {
+      stored = await this.#d.reports.append({ origin: report.origin, deviceId: report.deviceId, envelope: report.envelope, source: facts.ip, receivedAt })
+    } catch (e) {
+      if (!isWitnessError(e, 'WIT_REPORT_STORE_FULL')) throw e
+      this.#announceFull(report.origin, e.details ?? {}, receivedAt, facts.log)
+      return refusal(507, 'WIT_REPORT_STORE_FULL', `the reports of ${JSON.stringify(report.origin)} reached this witness's budget; its operator must prune them`)
+    }
     facts.log.warn({ origin: report.origin, seq: stored.seq, deviceId: report.deviceId, kind: report.kind, code: report.code }, 'device report received')
     this.#d.webhook?.notify({
       type: 'report.received',
@@ -99,6 +122,15 @@ export class ReportIntake {
       time: receivedAt,
     })
     return { ok: true, seq: stored.seq }
+  }
+
+  #announceFull(origin: string, details: Readonly<Record<string, string | number>>, time: string, log: FastifyBaseLogger): void {
+    if (this.#fullAnnounced.has(origin)) return
+    this.#fullAnnounced.add(origin)
+    const bytes = Number(details['bytes'] ?? 0)
+    const lastSeq = Number(details['lastSeq'] ?? 0)
+    log.error({ origin, bytes, budget: this.#d.reports.budget, lastSeq }, 'device reports store full: new reports are refused until the operator prunes (palisade witness reports prune)')
+    this.#d.webhook?.notify({ type: 'reports.store-full', witness: this.#d.witness, origin, bytes, budget: this.#d.reports.budget, lastSeq, time })
   }
 
   /**
@@ -138,8 +170,8 @@ export class ReportIntake {
   }
 }
 
-function refusal(status: 400 | 404 | 429, code: WitnessErrorCode, detail: string): EvidenceRefusal {
-  return { ok: false, status, code, detail }
+function refusal(status: EvidenceRefusal['status'], code: WitnessErrorCode, detail: string, retryAfter?: number): EvidenceRefusal {
+  return { ok: false, status, code, detail, ...(retryAfter === undefined ? {} : { retryAfter }) }
 }
 
 /** A canonical decimal query value in [0, max], `fallback` when absent; undefined when invalid. */

@@ -8,8 +8,9 @@
  *     checkpoints/<hex>.root.json  per log with a pinned org root, the newest
  *                             root version verified (POST /add-root)
  *     refusals.jsonl          every refused add-checkpoint, one JSON object a line
- *     reports/<hex>.jsonl     per log, the device reports received (POST /palisade/v1/reports);
- *                             <hex>.jsonl.1 is the previous file once rotated
+ *     reports/<hex>.jsonl     per log, the device reports received (POST /palisade/v1/reports),
+ *                             within a byte budget, never rotated (<hex>.jsonl.1: left by earlier versions)
+ *     reports-archive/        reports the operator pruned (store/report-prune.ts)
  *     witness.lock            the pid of the witness serving this directory
  *
  * Guarantees: at most one witness process serves a directory at a time

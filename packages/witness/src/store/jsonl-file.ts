@@ -3,18 +3,18 @@
  * and the per-origin reports files share.
  *
  * Guarantees: appends are serialised (one queue per file), so lines never
- * interleave and a line is written whole or not at all by this process;
- * the file never grows past `maxBytes` by more than one line. What
- * happens at the bound is the owner's choice: `stop` keeps the file and
- * drops further lines unless they are `forced` (evidence worth keeping),
- * `rotate` renames the file to `<path>.1` (replacing the previous old file,
- * so at most two files exist) and starts a new one. With `durable`, an
- * append resolves only once the line is on disk (fsync of the file, and of
- * the directory when the file was created or rotated).
+ * interleave and a line is written whole or not at all by this process; a
+ * line that would take the file past `maxBytes` is not written (the append
+ * says so) unless it is `forced` (evidence worth keeping), so the file never
+ * passes the bound but by forced lines. Nothing is ever rotated or deleted
+ * to make room: what the file holds stays (the owner decides what a full
+ * file means: refusals.jsonl drops diagnostics, the reports log refuses
+ * the report). With `durable`, an append resolves only once the line is on
+ * disk (fsync of the file, and of the directory when the file was created).
  *
  * Trusts: the data directory. Lines are the caller's JSON, one per call.
  */
-import { open, rename, stat } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ioError, systemErrorCode } from '../errors.js'
 import { syncDirectory } from './atomic-file.js'
@@ -24,8 +24,8 @@ export interface JsonlFileOptions {
   readonly path: string
   /** The size bound, in bytes. */
   readonly maxBytes: number
-  /** At the bound: stop growing (forced lines still go in), or rotate to `<path>.1`. */
-  readonly whenFull: 'stop' | 'rotate'
+  /** At the bound: stop growing (forced lines still go in). The only behaviour: evidence is never rotated away. */
+  readonly whenFull: 'stop'
   /** fsync every append before it resolves. */
   readonly durable: boolean
 }
@@ -33,8 +33,7 @@ export interface JsonlFileOptions {
 /** Where an append went. */
 export interface Appended {
   readonly written: boolean
-  readonly rotated: boolean
-  /** Byte offset of the line in the (current) file. */
+  /** Byte offset of the line in the file (when not written: the file's size). */
   readonly offset: number
   /** Its length in bytes, newline included (0 when not written). */
   readonly length: number
@@ -55,44 +54,24 @@ export class JsonlFile {
     return this.#o.path
   }
 
-  /** The path of the previous file once rotated. */
-  get oldPath(): string {
-    return `${this.#o.path}.1`
-  }
-
   /**
    * Appends `value` as one JSON line, after every earlier append. Resolves
-   * with where the line went (`written` false when dropped at the bound,
-   * `stop` files only; `rotated` when the file was rotated first; the byte
-   * `offset` and `length` of the line in the current file); rejects with
-   * WIT_IO when the file cannot be written.
+   * with where the line went (`written` false when it would pass the
+   * bound and is not `forced`; the byte `offset` and `length` of the line);
+   * rejects with WIT_IO when the file cannot be written.
    *
    * @example
-   * const { offset } = await file.append({ seq: 1, origin: 'palisade/acme' })
+   * const { written, offset } = await file.append({ seq: 1, origin: 'palisade/acme' })
    */
   append(value: unknown, forced = false): Promise<Appended> {
     const line = JSON.stringify(value) + '\n'
     const run = async (): Promise<Appended> => {
       const bytes = Buffer.byteLength(line)
-      let size = (this.#size ??= await currentSize(this.#o.path))
-      let created = size === 0
-      let rotated = false
-      if (size > 0 && size + bytes > this.#o.maxBytes) {
-        if (this.#o.whenFull === 'stop') {
-          if (!forced) return { written: false, rotated, offset: size, length: 0 }
-        } else {
-          try {
-            await rename(this.#o.path, this.oldPath)
-          } catch (e) {
-            throw ioError('rotate', this.#o.path, e)
-          }
-          this.#size = size = 0
-          created = rotated = true
-        }
-      }
-      await this.#write(line, created)
+      const size = (this.#size ??= await currentSize(this.#o.path))
+      if (size + bytes > this.#o.maxBytes && !forced) return { written: false, offset: size, length: 0 }
+      await this.#write(line, size === 0)
       this.#size = size + bytes
-      return { written: true, rotated, offset: size, length: bytes }
+      return { written: true, offset: size, length: bytes }
     }
     const result = this.#tail.then(run, run)
     this.#tail = result.catch(() => undefined)

@@ -5,20 +5,29 @@
  *     {"seq":7,"receivedAt":"<ISO 8601>","origin":"palisade/acme","deviceId":"d1",
  *      "envelope":"<DSSE JSON text>","source":"10.0.0.7"}
  *
+ * A file the operator pruned (store/report-prune.ts) starts with one marker
+ * line instead, `{"prunedThrough":12,"prunedAt":"<ISO 8601>","archive":"…"}`:
+ * reports up to that seq were moved to reports-archive/ and numbering goes
+ * on after it.
+ *
  * Guarantees: `seq` increases by one per stored report of an origin
  * (a report whose write failed leaves a gap, never a repeat), across
- * restarts; `append` resolves only once the line is on disk (fsync), so a
- * 202 is never answered for a report a crash could lose; the file rotates
- * at `maxBytes` to `<file>.1`, keeping one old file, so the disk use per
- * log is bounded (about 2 × maxBytes). A line torn by a crash is cut off at
+ * restarts and prunes; `append` resolves only once the line is on disk
+ * (fsync), so a 202 is never answered for a report a crash could lose.
+ * Evidence is never deleted to make room: each log has a byte budget, and a
+ * report that would pass it is refused (WIT_REPORT_STORE_FULL, no seq
+ * used) while everything stored stays served; only the operator frees space
+ * (`palisade witness reports prune`). A line torn by a crash is cut off at
  * the next start rather than glued to the next report. Reads page by seq
  * through an in-memory index of line offsets, never scanning the files.
+ * A `<file>.1` left by earlier versions (which rotated) is still served and
+ * counts against the budget.
  *
  * Trusts: the data directory, and the caller to store only reports it
  * validated, for witnessed origins.
  */
 import { open, truncate } from 'node:fs/promises'
-import { ioError, systemErrorCode } from '../errors.js'
+import { ioError, systemErrorCode, WitnessError } from '../errors.js'
 import { KeyedMutex } from '../keyed-mutex.js'
 import { reportsPath, type DataPaths } from './data-dir.js'
 import { JsonlFile } from './jsonl-file.js'
@@ -36,8 +45,11 @@ export interface ReportRecord {
   readonly source: string
 }
 
-/** Default size of one reports file before it rotates. */
-export const REPORTS_FILE_BYTES = 16 * 1024 * 1024
+/** Default byte budget of one log's reports. */
+export const REPORTS_BUDGET_BYTES = 256 * 1024 * 1024
+
+/** Smallest budget accepted: one report of the largest size fits. */
+export const MIN_REPORTS_BUDGET_BYTES = 128 * 1024
 
 interface IndexEntry {
   readonly seq: number
@@ -48,24 +60,36 @@ interface IndexEntry {
 
 interface OriginReports {
   readonly file: JsonlFile
-  index: IndexEntry[]
+  /** Bytes of the legacy `<file>.1`, counted against the budget. */
+  readonly oldBytes: number
+  readonly index: IndexEntry[]
   lastSeq: number
 }
+
+/** What one line of a reports file is. */
+export type ReportLine = { readonly seq: number } | { readonly prunedThrough: number } | undefined
 
 /** The reports files of one data directory. */
 export class ReportLog {
   readonly #paths: DataPaths
-  readonly #maxBytes: number
+  readonly #budget: number
   readonly #origins = new Map<string, Promise<OriginReports>>()
   readonly #mutex = new KeyedMutex()
 
-  constructor(paths: DataPaths, maxBytes = REPORTS_FILE_BYTES) {
+  constructor(paths: DataPaths, budgetBytes = REPORTS_BUDGET_BYTES) {
     this.#paths = paths
-    this.#maxBytes = maxBytes
+    this.#budget = budgetBytes
+  }
+
+  /** The byte budget of each log's reports. */
+  get budget(): number {
+    return this.#budget
   }
 
   /**
-   * Stores a report durably and returns it with its seq.
+   * Stores a report durably and returns it with its seq. WIT_REPORT_STORE_FULL
+   * (details: bytes, budget, lastSeq) when it would pass the log's budget:
+   * nothing is written and no seq is used.
    *
    * @example
    * const { seq } = await reports.append({ origin, deviceId, envelope, source: req.ip, receivedAt: new Date().toISOString() })
@@ -83,7 +107,13 @@ export class ReportLog {
       }
       o.lastSeq = record.seq // burnt even if the write fails: seqs never repeat
       const at = await o.file.append(record)
-      if (at.rotated) o.index = o.index.filter((e) => !e.old).map((e) => ({ ...e, old: true }))
+      if (!at.written) {
+        o.lastSeq = record.seq - 1 // nothing written, nothing to skip (we hold the origin's turn)
+        const bytes = o.oldBytes + at.offset
+        throw new WitnessError('WIT_REPORT_STORE_FULL', `the reports of ${JSON.stringify(report.origin)} take ${bytes} of their ${this.#budget} bytes: no room for another`, {
+          details: { bytes, budget: this.#budget, lastSeq: o.lastSeq },
+        })
+      }
       o.index.push({ seq: record.seq, old: false, offset: at.offset, length: at.length })
       return Object.freeze(record)
     })
@@ -110,7 +140,7 @@ export class ReportLog {
       for (const old of [true, false]) {
         const part = wanted.filter((e) => e.old === old)
         if (part.length === 0) continue
-        const path = old ? o.file.oldPath : o.file.path
+        const path = old ? legacyPath(o.file.path) : o.file.path
         const fh = await open(path, 'r').catch((e: unknown) => {
           throw ioError('open', path, e)
         })
@@ -139,42 +169,72 @@ export class ReportLog {
   }
 
   async #read(origin: string): Promise<OriginReports> {
-    const file = new JsonlFile({ path: reportsPath(this.#paths, origin), maxBytes: this.#maxBytes, whenFull: 'rotate', durable: true })
+    const path = reportsPath(this.#paths, origin)
     const index: IndexEntry[] = []
+    let prunedThrough = 0
+    let oldBytes = 0
     for (const old of [true, false]) {
-      const path = old ? file.oldPath : file.path
-      const bytes = await readAll(path)
+      const at = old ? legacyPath(path) : path
+      const bytes = await readReportsFile(at)
       if (bytes === undefined) continue
+      if (old) oldBytes = bytes.length
       const end = bytes.lastIndexOf(0x0a) + 1
       if (end < bytes.length && !old) {
         // A line torn by a crash: cut it off, or the next report would be glued to it.
-        await truncate(path, end).catch((e: unknown) => {
-          throw ioError('truncate', path, e)
+        await truncate(at, end).catch((e: unknown) => {
+          throw ioError('truncate', at, e)
         })
       }
-      for (let at = 0; at < end; ) {
-        const nl = bytes.indexOf(0x0a, at)
-        const seq = seqOf(bytes.subarray(at, nl))
-        if (seq !== undefined && (index.length === 0 || seq > index[index.length - 1]!.seq)) {
-          index.push({ seq, old, offset: at, length: nl + 1 - at })
+      for (let offset = 0; offset < end; ) {
+        const nl = bytes.indexOf(0x0a, offset)
+        const line = parseReportLine(bytes.subarray(offset, nl))
+        if (line !== undefined && 'prunedThrough' in line) prunedThrough = Math.max(prunedThrough, line.prunedThrough)
+        else if (line !== undefined && (index.length === 0 || line.seq > index[index.length - 1]!.seq)) {
+          index.push({ seq: line.seq, old, offset, length: nl + 1 - offset })
         }
-        at = nl + 1
+        offset = nl + 1
       }
     }
-    return { file, index, lastSeq: index.length === 0 ? 0 : index[index.length - 1]!.seq }
+    // A legacy file still on disk after a prune holds nothing to serve again.
+    const kept = index.filter((e) => e.seq > prunedThrough)
+    const file = new JsonlFile({ path, maxBytes: this.#budget - oldBytes, whenFull: 'stop', durable: true })
+    return { file, oldBytes, index: kept, lastSeq: Math.max(prunedThrough, kept.at(-1)?.seq ?? 0) }
   }
 }
 
-function seqOf(line: Uint8Array): number | undefined {
+/** The file earlier versions rotated reports to. */
+export function legacyPath(path: string): string {
+  return `${path}.1`
+}
+
+/**
+ * What one line of a reports file is: a report (its seq), the prune marker,
+ * or neither (undefined: a damaged line, skipped).
+ *
+ * @example
+ * parseReportLine(Buffer.from('{"prunedThrough":12}')) // { prunedThrough: 12 }
+ */
+export function parseReportLine(line: Uint8Array): ReportLine {
+  let v: unknown
   try {
-    const seq = (JSON.parse(Buffer.from(line).toString('utf8')) as { seq?: unknown }).seq
-    return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0 ? seq : undefined
+    v = JSON.parse(Buffer.from(line).toString('utf8'))
   } catch {
     return undefined
   }
+  if (typeof v !== 'object' || v === null) return undefined
+  const { seq, prunedThrough } = v as { seq?: unknown; prunedThrough?: unknown }
+  if (typeof seq === 'number' && Number.isSafeInteger(seq) && seq > 0) return { seq }
+  if (typeof prunedThrough === 'number' && Number.isSafeInteger(prunedThrough) && prunedThrough >= 0) return { prunedThrough }
+  return undefined
 }
 
-async function readAll(path: string): Promise<Buffer | undefined> {
+/**
+ * The whole of a reports file, or undefined when it does not exist.
+ *
+ * @example
+ * const bytes = await readReportsFile(reportsPath(paths, 'palisade/acme'))
+ */
+export async function readReportsFile(path: string): Promise<Buffer | undefined> {
   try {
     const fh = await open(path, 'r')
     try {

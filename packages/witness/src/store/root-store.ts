@@ -3,7 +3,15 @@
  * pinned root (`palisade witness add-log --root-fingerprint`), one file per
  * log (checkpoints/<SHA-256(origin) hex>.root.json), written atomically:
  *
- *     { "version": 1, "origin": "palisade/acme", "rootVersion": 2, "fingerprint": "<64 hex>", "verifiedAt": <POSIX seconds> }
+ *     { "version": 1, "origin": "palisade/acme", "rootVersion": 2, "fingerprint": "<64 hex>", "verifiedAt": <POSIX seconds>,
+ *       "logKey": "palisade/acme+1a2b3c4d+AX…" }
+ *
+ * `logKey` is the log verifier key that root names: checkpoints of a log
+ * with a pinned root are verified with the key of the newest root the
+ * witness verified, so a threshold-signed rotation of the log key (`palisade
+ * incident rotate-credentials`) moves the witness to the new key, and the
+ * old key (perhaps stolen with the server) signs nothing it will cosign. A
+ * file without it (written before this field) means the key of logs.json.
  *
  * No file means the pinned v1 (logs.json). Guarantees: `put` resolves only
  * once the state is durable (write, fsync, rename, fsync dir), and the
@@ -13,7 +21,7 @@
  * Trusts: the data directory. The caller stores only roots it verified
  * from the pin (Cosigner.addRoot), under the per-origin lock.
  */
-import { FINGERPRINT_RE } from '@palisade/protocol'
+import { FINGERPRINT_RE, note } from '@palisade/protocol'
 import { WitnessError } from '../errors.js'
 import { readJsonFile, writeFileAtomic } from './atomic-file.js'
 import { rootStatePath, type DataPaths } from './data-dir.js'
@@ -25,6 +33,8 @@ export interface RootState {
   readonly fingerprint: string
   /** POSIX seconds. */
   readonly verifiedAt: number
+  /** The log verifier key the root names (undefined in files written before it was recorded). */
+  readonly logKey?: string
 }
 
 const MAX_BYTES = 16 * 1024
@@ -47,7 +57,14 @@ export class RootStore {
 
   /** Persists `state` durably, then caches it. */
   async put(state: RootState): Promise<void> {
-    const doc = { version: 1, origin: state.origin, rootVersion: state.rootVersion, fingerprint: state.fingerprint, verifiedAt: state.verifiedAt }
+    const doc = {
+      version: 1,
+      origin: state.origin,
+      rootVersion: state.rootVersion,
+      fingerprint: state.fingerprint,
+      verifiedAt: state.verifiedAt,
+      ...(state.logKey === undefined ? {} : { logKey: state.logKey }),
+    }
     await writeFileAtomic(rootStatePath(this.#paths, state.origin), JSON.stringify(doc, null, 2) + '\n')
     this.#cache.set(state.origin, Object.freeze({ ...state }))
   }
@@ -63,10 +80,21 @@ export class RootStore {
     const d = doc as Record<string, unknown>
     if (d['version'] !== 1) invalid('unknown version')
     if (d['origin'] !== origin) invalid('names another origin')
-    const { rootVersion, fingerprint, verifiedAt } = d
+    const { rootVersion, fingerprint, verifiedAt, logKey } = d
     if (typeof rootVersion !== 'number' || !Number.isSafeInteger(rootVersion) || rootVersion < 1) return invalid('invalid rootVersion')
     if (typeof fingerprint !== 'string' || !FINGERPRINT_RE.test(fingerprint)) return invalid('invalid fingerprint')
     if (typeof verifiedAt !== 'number' || !Number.isSafeInteger(verifiedAt)) return invalid('invalid verifiedAt')
-    return Object.freeze({ origin, rootVersion, fingerprint, verifiedAt })
+    if (logKey !== undefined && !isLogKeyOf(logKey, origin)) return invalid('invalid logKey')
+    return Object.freeze({ origin, rootVersion, fingerprint, verifiedAt, ...(logKey === undefined ? {} : { logKey: logKey as string }) })
+  }
+}
+
+/** True when `key` is a note verifier key named `origin` (a log key of that log). */
+function isLogKeyOf(key: unknown, origin: string): boolean {
+  if (typeof key !== 'string') return false
+  try {
+    return note.verifierFromString(key).name === origin
+  } catch {
+    return false
   }
 }
