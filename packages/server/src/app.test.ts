@@ -11,7 +11,7 @@ describe('buildApp', () => {
     const { app } = await testApp(t)
     const res = await app.inject({ method: 'GET', url: '/healthz' })
     assert.equal(res.statusCode, 200)
-    assert.deepEqual(res.json(), { status: 'ok' })
+    assert.deepEqual(res.json(), { status: 'ok', checks: { database: 'ok', bus: 'ok' } })
     assert.match(String(res.headers['x-request-id']), UUID)
     assert.equal(res.headers['cache-control'], 'no-store')
     assert.equal(res.headers['x-content-type-options'], 'nosniff')
@@ -31,7 +31,8 @@ describe('buildApp', () => {
     const res = await app.inject({ method: 'GET', url: '/healthz' })
     assert.equal(res.statusCode, 503)
     assert.equal(res.json().code, 'SRV_UNAVAILABLE')
-    assert.equal(res.json().detail, 'Service unavailable')
+    assert.match(res.json().detail, /database/)
+    assert.deepEqual(res.json().errors, [{ path: '/checks/database', message: 'the database is unreachable' }])
   })
 
   it('closes the database when the app closes', async (t) => {

@@ -9,6 +9,9 @@
  * - each request gets a random id, logged and returned as `x-request-id`;
  *   a client-sent id is ignored, so logs cannot be forged into confusion;
  * - secrets are redacted from logs (logger.ts);
+ * - every route declares who may call it and how it is audited; one hook
+ *   checks access before the body is read (auth/access-hook.ts), another
+ *   records the audit event before the answer leaves (audit/audit-hook.ts);
  * - closing the app closes the database it was given.
  */
 import { randomUUID } from 'node:crypto'
@@ -19,10 +22,16 @@ import type { ServerConfig } from './config.js'
 import type { Database } from './db/schema.js'
 import { clientErrorHandler, frameworkErrorHandler, installProblemHandlers } from './http/problem-handlers.js'
 import { enforceRouteSchema } from './http/route-schema-policy.js'
-import { installApiKeyAuth } from './auth/require-org-key.js'
+import { installAccess } from './auth/access-hook.js'
+import type { SessionPolicy } from './auth/session-policy.js'
+import { installAudit } from './audit/audit-hook.js'
+import { installRouteRegistry } from './openapi/route-registry.js'
 import { OrgLog } from './log/org-log.js'
 import { AgentGateway } from './gateway/agent-gateway.js'
 import { createLogger } from './logger.js'
+import type { Bus } from './bus/bus.js'
+import { installHttpMetrics } from './metrics/http-metrics.js'
+import { ServerMetrics } from './metrics/server-metrics.js'
 import { ROUTES } from './routes/index.js'
 import type { RoutePlugin } from './routes/route-context.js'
 
@@ -40,6 +49,14 @@ export interface BuildAppOptions {
   readonly routes?: readonly RoutePlugin[]
   /** The per-org log service. Default: a new OrgLog over `db` (witness requests time out after 5 s). */
   readonly log?: OrgLog
+  /** Session lifetimes (default auth/session-policy.ts SESSION_POLICY). */
+  readonly sessionPolicy?: SessionPolicy
+  /** The clock of the access and audit hooks (default Date.now); tests move it. */
+  readonly now?: () => number
+  /** The bus between server nodes (default: in-process, one node). The caller closes it after the app. */
+  readonly bus?: Bus
+  /** This node's metrics (default: a new ServerMetrics; main.ts serves them on the metrics listener). */
+  readonly metrics?: ServerMetrics
 }
 
 /**
@@ -65,7 +82,13 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     return503OnClosing: false,
     // Fastify disables Node's request timeout (0); a body trickled in byte
     // by byte must not hold a connection forever (A4: hostile devices).
-    requestTimeout: 60_000,
+    requestTimeout: config.requestTimeoutMs,
+    // Node checks that timeout only every connectionsCheckingInterval
+    // (default 30 s): a quarter of the timeout keeps the bound near it.
+    // headersTimeout (default 60 s) must not exceed it: with a longer one,
+    // Node 20 stops checking a request once its headers are in, and a body
+    // trickled in is never cut off.
+    http: { connectionsCheckingInterval: Math.min(30_000, Math.ceil(config.requestTimeoutMs / 4)), headersTimeout: config.requestTimeoutMs },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
     ajv: {
@@ -78,6 +101,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   // JSON only: Fastify also parses text/plain by default.
   app.removeContentTypeParser('text/plain')
   app.addHook('onRoute', enforceRouteSchema)
+  installRouteRegistry(app)
   // First onRequest hook, so that even the shutdown 503 carries these.
   app.addHook('onRequest', async (request, reply) => {
     reply.headers({
@@ -88,13 +112,27 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     })
   })
   installProblemHandlers(app)
-  installApiKeyAuth(app, db)
+  // Access before audit: the audit hook reads the principal the access hook set.
+  installAccess(app, db, { ...(options.now ? { now: options.now } : {}), ...(options.sessionPolicy ? { sessionPolicy: options.sessionPolicy } : {}) })
+  installAudit(app, db, options.now ? { now: options.now } : {})
   app.addHook('onClose', async () => {
     await db.destroy()
   })
 
-  const log = options.log ?? new OrgLog({ db, logger: loggerInstance })
-  const gateway = new AgentGateway({ db, log, logger: loggerInstance })
+  const metrics = options.metrics ?? new ServerMetrics({ node: config.nodeId })
+  installHttpMetrics(app, metrics)
+  const log = options.log ?? new OrgLog({ db, logger: loggerInstance, metrics })
+  const gateway = new AgentGateway({
+    db,
+    log,
+    logger: loggerInstance,
+    limits: { helloTimeoutMs: config.helloTimeoutMs },
+    publications: log,
+    nodeId: config.nodeId,
+    metrics,
+    ...(options.bus === undefined ? {} : { bus: options.bus }),
+  })
+  metrics.connectedAgentsFrom(() => gateway.online)
   for (const route of options.routes ?? ROUTES) {
     void app.register(route, { db, config, log, gateway })
   }

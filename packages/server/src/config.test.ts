@@ -18,12 +18,20 @@ function refusal(fn: () => unknown): ServerError {
 
 describe('loadConfig', () => {
   it('applies the documented defaults, with absolute paths', () => {
-    assert.deepEqual(loadConfig({ env: {}, cwd }), {
+    const config = loadConfig({ env: {}, cwd })
+    assert.match(config.nodeId, /^node-[0-9a-f]{8}$/)
+    assert.deepEqual(config, {
       listen: { host: '127.0.0.1', port: 8080 },
       dataDir: '/srv/palisade/data',
       databaseUrl: 'sqlite:/srv/palisade/data/palisade.db',
       logLevel: 'info',
       publicUrl: null,
+      secretKey: null,
+      requestTimeoutMs: 60_000,
+      helloTimeoutMs: 10_000,
+      busUrl: null,
+      nodeId: config.nodeId,
+      metricsListen: null,
     })
   })
 
@@ -88,6 +96,29 @@ describe('loadConfig', () => {
     for (const url of ['https://u:p@x.example', 'https://x.example/?a=1', 'https://x.example/#top', 'not a url']) {
       refusal(() => loadConfig({ env: { PALISADE_PUBLIC_URL: url }, cwd }))
     }
+  })
+
+  it('reads PALISADE_SECRET_KEY as base64 of 32 bytes, and refuses anything else without echoing it', () => {
+    const key = Buffer.alloc(32, 7).toString('base64')
+    assert.equal(loadConfig({ env: { PALISADE_SECRET_KEY: key }, cwd }).secretKey, key)
+    for (const bad of [Buffer.alloc(31, 7).toString('base64'), Buffer.alloc(33, 7).toString('base64'), 'not base64 at all!', `${key}x`]) {
+      const e = refusal(() => loadConfig({ env: { PALISADE_SECRET_KEY: bad }, cwd }))
+      assert.deepEqual(e.errors?.map((x) => x.path), ['PALISADE_SECRET_KEY'])
+      assert.ok(!e.message.includes(bad), 'the message must not echo the key')
+    }
+  })
+
+  it('has no flag for the secret key (command lines are visible to other users)', () => {
+    const e = refusal(() => loadConfig({ env: {}, argv: ['--secret-key', Buffer.alloc(32).toString('base64')], cwd }))
+    assert.equal(e.errors?.[0]?.path, 'argv')
+  })
+
+  it('reads the request and hello timeouts (a testability bound), and refuses values out of range', () => {
+    const c = loadConfig({ env: { PALISADE_REQUEST_TIMEOUT_MS: '1500', PALISADE_HELLO_TIMEOUT_MS: '800' }, cwd })
+    assert.equal(c.requestTimeoutMs, 1500)
+    assert.equal(c.helloTimeoutMs, 800)
+    const e = refusal(() => loadConfig({ env: { PALISADE_REQUEST_TIMEOUT_MS: '999', PALISADE_HELLO_TIMEOUT_MS: '1e4' }, cwd }))
+    assert.deepEqual(e.errors?.map((x) => x.path), ['PALISADE_REQUEST_TIMEOUT_MS', 'PALISADE_HELLO_TIMEOUT_MS'])
   })
 
   it('returns a deeply frozen object', () => {

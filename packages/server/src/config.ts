@@ -10,10 +10,21 @@
  * | PALISADE_DATABASE_URL  | --database-url   | sqlite:<data dir>/palisade.db    |
  * | PALISADE_LOG_LEVEL     | --log-level      | info                             |
  * | PALISADE_PUBLIC_URL    | --public-url     | none (required if listening on all interfaces) |
+ * | PALISADE_SECRET_KEY    | (none: a secret) | none: `<data dir>/secret.key`, made at first start |
+ * | PALISADE_REQUEST_TIMEOUT_MS | (none)      | 60000 (1000–600000): a whole HTTP request, headers and body |
+ * | PALISADE_HELLO_TIMEOUT_MS   | (none)      | 10000 (500–60000): an agent's hello after the challenge |
+ * | PALISADE_BUS_URL       | --bus            | none: one node, in-process bus; `nats://host:port` for several nodes (PostgreSQL only) |
+ * | PALISADE_NODE_ID       | --node-id        | random (`node-` + 8 hex digits): this node's name on the bus and in logs |
+ * | PALISADE_METRICS_LISTEN | --metrics-listen | none: no /metrics; host:port of a separate Prometheus listener |
+ *
+ * PALISADE_SECRET_KEY is base64 of 32 bytes: the key that seals TOTP
+ * secrets (accounts/secret-box.ts). Servers sharing one database must share
+ * it. It has no flag, because command lines are visible to every local user.
  *
  * An empty variable counts as unset. Relative paths resolve against the
  * working directory at startup, so the frozen config holds absolute paths.
  */
+import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ServerError, type FieldError } from './errors.js'
@@ -35,6 +46,34 @@ export interface ServerConfig {
   readonly logLevel: LogLevel
   /** The URL agents and admins reach the server at (no trailing slash), or null when not set. */
   readonly publicUrl: string | null
+  /**
+   * PALISADE_SECRET_KEY: base64 of the 32-byte sealing key, or null to use
+   * `<dataDir>/secret.key` (accounts/secret-key-file.ts). A secret: never log it.
+   */
+  readonly secretKey: string | null
+  /**
+   * How long a client may take to send one whole HTTP request, headers and
+   * body: a request trickled in byte by byte is cut off (408) after this,
+   * checked every quarter of it (A4: a hostile client must not hold a
+   * connection). Shorter values exist for tests of that bound.
+   */
+  readonly requestTimeoutMs: number
+  /** How long an agent WebSocket may stay open without a valid hello (closed 4408). */
+  readonly helloTimeoutMs: number
+  /**
+   * The NATS URL (`nats://host:port`, several comma-separated) that carries
+   * fan-out between server nodes, or null for one node (in-process bus).
+   * Refused with SQLite: several nodes cannot share a SQLite file safely.
+   */
+  readonly busUrl: string | null
+  /** This node's name on the bus (1–64 of A–Z a–z 0–9 . _ -). */
+  readonly nodeId: string
+  /**
+   * Where the Prometheus /metrics listener binds, or null (no metrics).
+   * Metrics reveal org activity, so they are served only on this separate
+   * address, never on the API listener.
+   */
+  readonly metricsListen: { readonly host: string; readonly port: number } | null
 }
 
 /** Where {@link loadConfig} reads from; each defaults to the process's own. */
@@ -50,7 +89,13 @@ const SETTINGS = {
   databaseUrl: { env: 'PALISADE_DATABASE_URL', flag: 'database-url' },
   logLevel: { env: 'PALISADE_LOG_LEVEL', flag: 'log-level' },
   publicUrl: { env: 'PALISADE_PUBLIC_URL', flag: 'public-url' },
-} as const
+  secretKey: { env: 'PALISADE_SECRET_KEY', flag: null },
+  requestTimeoutMs: { env: 'PALISADE_REQUEST_TIMEOUT_MS', flag: null },
+  helloTimeoutMs: { env: 'PALISADE_HELLO_TIMEOUT_MS', flag: null },
+  busUrl: { env: 'PALISADE_BUS_URL', flag: 'bus' },
+  nodeId: { env: 'PALISADE_NODE_ID', flag: 'node-id' },
+  metricsListen: { env: 'PALISADE_METRICS_LISTEN', flag: 'metrics-listen' },
+} as const satisfies Record<string, { env: string; flag: string | null }>
 
 /**
  * Reads, validates and freezes the configuration.
@@ -67,7 +112,7 @@ export function loadConfig(sources: ConfigSources = {}): ServerConfig {
   const flags = parseFlags(sources.argv ?? [], errors)
   const read = (key: keyof typeof SETTINGS): { value: string; name: string } | undefined => {
     const { env: name, flag } = SETTINGS[key]
-    const fromFlag = flags[flag]
+    const fromFlag = flag === null ? undefined : flags[flag]
     if (typeof fromFlag === 'string' && fromFlag !== '') return { value: fromFlag, name: `--${flag}` }
     const fromEnv = env[name]
     return fromEnv === undefined || fromEnv === '' ? undefined : { value: fromEnv, name }
@@ -92,6 +137,15 @@ export function loadConfig(sources: ConfigSources = {}): ServerConfig {
     throw new Invalid(`must be one of ${LOG_LEVELS.join(', ')}`)
   })
   const publicUrl = check<string | null>('publicUrl', null, parsePublicUrl)
+  const secretKey = check<string | null>('secretKey', null, parseSecretKey)
+  const requestTimeoutMs = check('requestTimeoutMs', 60_000, (v) => parseMillis(v, 1000, 600_000))
+  const helloTimeoutMs = check('helloTimeoutMs', 10_000, (v) => parseMillis(v, 500, 60_000))
+  const busUrl = check<string | null>('busUrl', null, parseBusUrl)
+  const nodeId = check('nodeId', `node-${randomBytes(4).toString('hex')}`, parseNodeId)
+  const metricsListen = check<{ host: string; port: number } | null>('metricsListen', null, parseListen)
+  if (busUrl !== null && databaseUrl.startsWith('sqlite:')) {
+    errors.push({ path: read('busUrl')!.name, message: 'needs a PostgreSQL database (--database-url postgres://…): several nodes cannot share a SQLite file safely' })
+  }
   if (publicUrl === null && ['0.0.0.0', '::'].includes(listen.host) && read('publicUrl') === undefined) {
     errors.push({ path: SETTINGS.publicUrl.env, message: 'is required when listening on all interfaces: agents need an address to reach' })
   }
@@ -99,11 +153,12 @@ export function loadConfig(sources: ConfigSources = {}): ServerConfig {
     const list = errors.map((e) => `${e.path}: ${e.message}`).join('; ')
     throw new ServerError('SRV_CONFIG_INVALID', `invalid configuration: ${list}`, { errors })
   }
-  return deepFreeze({ listen, dataDir, databaseUrl, logLevel, publicUrl })
+  return deepFreeze({ listen, dataDir, databaseUrl, logLevel, publicUrl, secretKey, requestTimeoutMs, helloTimeoutMs, busUrl, nodeId, metricsListen })
 }
 
 function parseFlags(argv: readonly string[], errors: FieldError[]): Record<string, string | boolean | undefined> {
-  const options = Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }]))
+  const flags = Object.values(SETTINGS).flatMap((s) => (s.flag === null ? [] : [s.flag]))
+  const options = Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }]))
   try {
     return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values
   } catch (e) {
@@ -143,4 +198,39 @@ function parsePublicUrl(v: string): string {
     throw new Invalid('must not carry credentials, a query or a fragment')
   }
   return u.href.replace(/\/+$/, '')
+}
+
+// The value is a secret: messages never echo it.
+function parseSecretKey(v: string): string {
+  const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(v) && v.length % 4 === 0 ? Buffer.from(v, 'base64') : undefined
+  if (bytes === undefined || bytes.length !== 32) throw new Invalid('must be base64 of exactly 32 bytes (openssl rand -base64 32)')
+  return bytes.toString('base64')
+}
+
+// Comma-separated NATS server URLs; credentials are refused (they would
+// sit on a command line), TLS is nats:// with the server's TLS or tls://.
+function parseBusUrl(v: string): string {
+  const parts = v.split(',')
+  if (parts.length > 16) throw new Invalid('at most 16 comma-separated nats:// URLs')
+  for (const part of parts) {
+    const u = URL.canParse(part) ? new URL(part) : undefined
+    if (u === undefined || (u.protocol !== 'nats:' && u.protocol !== 'tls:') || u.hostname === '') {
+      throw new Invalid('must be nats://host:port (several separated by commas)')
+    }
+    if (u.username !== '' || u.password !== '' || (u.pathname !== '' && u.pathname !== '/') || u.search !== '' || part.includes('#')) {
+      throw new Invalid('must be nats://host:port without credentials, path, query or fragment')
+    }
+  }
+  return parts.join(',')
+}
+
+function parseNodeId(v: string): string {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(v)) throw new Invalid('must be 1 to 64 of A–Z a–z 0–9 . _ -')
+  return v
+}
+
+function parseMillis(v: string, min: number, max: number): number {
+  const n = /^\d{1,7}$/.test(v) ? Number(v) : NaN
+  if (!(n >= min && n <= max)) throw new Invalid(`must be a whole number of milliseconds from ${min} to ${max}`)
+  return n
 }

@@ -27,7 +27,37 @@ export const SERVER_ERROR_CODES = {
   SRV_FORBIDDEN: {
     status: 403,
     title: 'Forbidden',
-    description: 'The caller is authenticated but its scopes or organisation do not allow this action.',
+    description: 'The caller is authenticated but its role or scopes do not allow this action; `detail` names the permission needed.',
+  },
+  SRV_CSRF: {
+    status: 403,
+    title: 'CSRF token missing or wrong',
+    description: 'A request other than GET/HEAD authenticated by a console session did not carry the session\'s CSRF token in `x-csrf-token`.',
+  },
+  SRV_MFA_REQUIRED: {
+    status: 403,
+    title: 'Multi-factor authentication required',
+    description: 'The session has not passed MFA, and this route (or the organisation, by its require-MFA setting) needs it.',
+  },
+  SRV_AMBIGUOUS_CREDENTIALS: {
+    status: 400,
+    title: 'Ambiguous credentials',
+    description: 'The request carries both a session cookie and an `Authorization` header; send one.',
+  },
+  SRV_MFA_CODE_REQUIRED: {
+    status: 401,
+    title: 'MFA code required',
+    description: 'Login: the password is right and the account has TOTP enabled; send `totp` (or `recoveryCode`) with the same request.',
+  },
+  SRV_MFA_CODE_INVALID: {
+    status: 401,
+    title: 'MFA code invalid',
+    description: 'The TOTP code or recovery code is wrong, already used, or for a time step already accepted.',
+  },
+  SRV_ACCOUNT_LOCKED: {
+    status: 401,
+    title: 'Account temporarily locked',
+    description: 'Retired: no longer sent. A locked account answers SRV_UNAUTHENTICATED to every password (WIRE.md "Console accounts"); the code stays reserved, never reused.',
   },
   SRV_NOT_FOUND: {
     status: 404,
@@ -43,6 +73,16 @@ export const SERVER_ERROR_CODES = {
     status: 409,
     title: 'Conflict',
     description: 'The resource already exists or changed state concurrently (duplicate key, already used, already signed).',
+  },
+  SRV_DUPLICATE: {
+    status: 409,
+    title: 'Duplicate',
+    description: 'A value that must be unique in the organisation (username, email, group name) is already taken; `errors` names the field.',
+  },
+  SRV_LAST_OWNER: {
+    status: 409,
+    title: 'Last owner',
+    description: 'The change would leave the organisation without an owner (removing, demoting or disabling its last one).',
   },
   SRV_PAYLOAD_TOO_LARGE: {
     status: 413,

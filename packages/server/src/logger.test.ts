@@ -2,6 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { captureLogger, testApp } from './fixtures.test.helper.js'
 import { NO_QUERY } from './http/schemas.js'
+import { PUBLIC } from './auth/access.js'
 import { redactionPaths, redactUrl } from './logger.js'
 
 describe('request logging', () => {
@@ -9,7 +10,7 @@ describe('request logging', () => {
     const { app, lines } = await testApp(t, {
       logLevel: 'trace',
       plugin: async (a) => {
-        a.get('/dump', { schema: { querystring: NO_QUERY, response: { 200: {} } } }, async (request) => {
+        a.get('/dump', { config: { access: PUBLIC }, schema: { querystring: NO_QUERY, response: { 200: {} } } }, async (request) => {
           request.log.info({ headers: request.headers }, 'headers seen')
           throw new Error('fail so that the error path logs too')
         })

@@ -4,7 +4,8 @@
  * Messages written by devices are shown as they sent them (bounded); they
  * are claims of the device, signed by it.
  */
-import { requireOrgKey } from '../auth/require-org-key.js'
+import { orgAccess } from '../auth/access.js'
+import { orgOf } from '../auth/request-principal.js'
 import { LIST_QUERY, listLimit, ORG_PARAMS } from '../commands/route-params.js'
 import type { RoutePlugin } from '../routes/route-context.js'
 
@@ -27,7 +28,7 @@ export const alertsRoutes: RoutePlugin = async (app, { db }) => {
   app.get(
     '/v1/orgs/:org/alerts',
     {
-      preHandler: requireOrgKey,
+      config: { access: orgAccess('read') },
       schema: {
         params: ORG_PARAMS,
         querystring: LIST_QUERY,
@@ -37,7 +38,7 @@ export const alertsRoutes: RoutePlugin = async (app, { db }) => {
       },
     },
     async (request) => {
-      const { org } = request.params as { org: string }
+      const org = orgOf(request)
       const rows = await db
         .selectFrom('alerts')
         .select(['id', 'device_id', 'code', 'message', 'command_id', 'created_at'])

@@ -87,6 +87,8 @@ export type Access =
 export const PUBLIC: Access = Object.freeze({ kind: 'public' })
 export const SESSION: Access = Object.freeze({ kind: 'session' })
 export const DEVICE: Access = Object.freeze({ kind: 'device' })
+/** A session route that a session may call before it passed MFA (who am I, finish MFA). */
+export const SESSION_MFA_OPTIONAL: Access = Object.freeze({ kind: 'session', mfaOptional: true })
 
 /** The access rule of an org route needing `permission`. */
 export function orgAccess(permission: Permission): Access {
@@ -112,13 +114,25 @@ export type Principal =
       readonly adminId: string
       readonly username: string
       readonly sessionId: string
-      /** The admin's role in the org of the URL (org routes only), else null. */
+      /** True when the session passed MFA. */
+      readonly mfa: boolean
+      /** The org of the URL when the admin holds a role there (org routes only), else null. */
+      readonly orgId: string | null
+      /** The admin's role in that org, else null. */
       readonly role: Role | null
     }
   | { readonly kind: 'api-key'; readonly apiKeyId: string; readonly name: string; readonly orgId: string; readonly scopes: readonly Scope[] }
   | { readonly kind: 'device'; readonly deviceId: string; readonly orgId: string }
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Who is calling, set by auth/access-hook.ts before anything else runs:
+     * `anonymous` on public and device routes; on org routes, a principal
+     * whose `orgId` is the org of the URL (use auth/request-principal.ts `orgOf`).
+     */
+    principal: Principal
+  }
   interface FastifyContextConfig {
     /** Who may call this route (required on every route; auth/access-hook.ts). */
     access?: Access

@@ -23,6 +23,8 @@ export const SCOPE_RE = /^[a-z][a-z0-9:._-]{0,63}$/
 /** A key just created: the only time its secret exists. */
 export interface NewApiKey {
   readonly id: string
+  /** The visible prefix (8 base32 characters), for lists. */
+  readonly prefix: string
   /** `pal_<prefix>_<secret>`: show it once, never log it. */
   readonly key: string
 }
@@ -33,6 +35,8 @@ export interface CreateApiKeyOptions {
   readonly now?: number
   /** When the key stops working (default never). */
   readonly expiresAt?: number | null
+  /** Who created it: an admin id or an API key id (default null: the setup key). */
+  readonly createdBy?: string | null
 }
 
 /**
@@ -66,9 +70,10 @@ export async function createApiKey(
       scopes: JSON.stringify([...scopes]),
       created_at: options.now ?? Date.now(),
       expires_at: options.expiresAt ?? null,
+      created_by: options.createdBy ?? null,
     })
     .execute()
-  return Object.freeze({ id, key: `pal_${prefix}_${secret}` })
+  return Object.freeze({ id, prefix, key: `pal_${prefix}_${secret}` })
 }
 
 /**

@@ -1,12 +1,13 @@
 /**
- * POST /v1/orgs/:org/enrollment-tokens — an admin (API key of the org)
+ * POST /v1/orgs/:org/enrollment-tokens — an admin (devices:write)
  * creates a one-time (or n-time) enrollment token and gets the install
  * command to run on the machine: server URL, token, and the fingerprint of
  * root v1, which the agent pins. The token is shown once; only its hash is
  * stored.
  */
 import { randomBytes } from 'node:crypto'
-import { requireOrgKey } from '../auth/require-org-key.js'
+import { orgAccess } from '../auth/access.js'
+import { creatorOf, orgOf } from '../auth/request-principal.js'
 import { anchorFingerprint } from '../commands/org-roots.js'
 import { ORG_PARAMS } from '../commands/route-params.js'
 import { ServerError } from '../errors.js'
@@ -22,7 +23,7 @@ export const enrollmentTokensRoute: RoutePlugin = async (app, { db, config }) =>
   app.post(
     '/v1/orgs/:org/enrollment-tokens',
     {
-      preHandler: requireOrgKey,
+      config: { access: orgAccess('devices:write'), audit: { action: 'enrollment-token.create', target: 'enrollment-token' } },
       schema: {
         params: ORG_PARAMS,
         querystring: NO_QUERY,
@@ -44,25 +45,28 @@ export const enrollmentTokensRoute: RoutePlugin = async (app, { db, config }) =>
       },
     },
     async (request, reply) => {
-      const { org } = request.params as { org: string }
+      const org = orgOf(request)
       const body = request.body as { ttlSeconds?: number; uses?: number }
       const fingerprint = await anchorFingerprint(db, org)
       if (fingerprint === undefined) throw new ServerError('SRV_CONFLICT', 'the org has no root of trust yet: finish setup first')
       const token = newEnrollmentToken()
       const now = Date.now()
       const expiresAt = now + (body.ttlSeconds ?? L.defaultTtlSeconds) * 1000
+      const id = `enroll-${randomBytes(10).toString('hex')}`
       await db
         .insertInto('enrollment_tokens')
         .values({
-          id: `enroll-${randomBytes(10).toString('hex')}`,
+          id,
           org_id: org,
           token_hash: hashEnrollmentToken(token),
           created_at: now,
           expires_at: expiresAt,
           uses_left: body.uses ?? L.defaultUses,
-          created_by: request.auth.apiKeyId,
+          created_by: creatorOf(request),
         })
         .execute()
+      request.auditTarget = id
+      request.auditDetails = { uses: body.uses ?? L.defaultUses, expiresAt }
       const installCommand = `palisade agent enroll --server ${publicUrl(app, config)} --token ${token} --fingerprint ${fingerprint}`
       return reply.code(201).send({ token, expiresAt, fingerprint, installCommand })
     },

@@ -10,6 +10,7 @@
  *   they are buffered.
  */
 import websocket from '@fastify/websocket'
+import { DEVICE } from '../auth/access.js'
 import { NO_QUERY } from '../http/schemas.js'
 import type { RoutePlugin } from '../routes/route-context.js'
 import { MAX_FRAME_BYTES } from './frames.js'
@@ -28,7 +29,7 @@ export const gatewayRoute: RoutePlugin = async (app, { gateway }) => {
   app.addHook('onClose', async () => {
     await gateway.close()
   })
-  app.get('/v1/agent', { websocket: true, schema: { querystring: NO_QUERY } }, (socket) => {
+  app.get('/v1/agent', { websocket: true, config: { access: DEVICE }, schema: { querystring: NO_QUERY } }, (socket) => {
     gateway.accept(socket)
   })
 }

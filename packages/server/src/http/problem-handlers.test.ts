@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import type { FastifyPluginAsync } from 'fastify'
 import { ProtocolError } from '@palisade/protocol'
 import { BODY_LIMIT } from '../app.js'
+import { PUBLIC } from '../auth/access.js'
 import { ServerError } from '../errors.js'
 import { createTestApp, type TestApp } from '../fixtures.test.helper.js'
 import { MAX_FIELD_ERRORS, problemType, type Problem } from './problem.js'
@@ -12,18 +13,18 @@ const SECRET_MESSAGE = 'connection to 10.0.0.7 failed, password hunter2'
 
 const testRoutes: FastifyPluginAsync = async (app) => {
   const ok = { 200: objectSchema({ name: { type: 'string' } }) }
-  app.post('/echo', { schema: { querystring: NO_QUERY, body: objectSchema({ name: { type: 'string' } }, ['name']), response: ok } },
+  app.post('/echo', { config: { access: PUBLIC, audit: { action: 'test.echo' } }, schema: { querystring: NO_QUERY, body: objectSchema({ name: { type: 'string' } }, ['name']), response: ok } },
     async (request) => request.body)
-  app.get('/boom', { schema: { querystring: NO_QUERY, response: ok } }, async () => {
+  app.get('/boom', { config: { access: PUBLIC }, schema: { querystring: NO_QUERY, response: ok } }, async () => {
     throw new Error(SECRET_MESSAGE)
   })
-  app.get('/server-error', { schema: { querystring: NO_QUERY, response: ok } }, async () => {
+  app.get('/server-error', { config: { access: PUBLIC }, schema: { querystring: NO_QUERY, response: ok } }, async () => {
     throw new ServerError('SRV_RATE_LIMITED', 'slow down', { headers: { 'retry-after': '30' } })
   })
-  app.get('/internal-server-error', { schema: { querystring: NO_QUERY, response: ok } }, async () => {
+  app.get('/internal-server-error', { config: { access: PUBLIC }, schema: { querystring: NO_QUERY, response: ok } }, async () => {
     throw new ServerError('SRV_INTERNAL', SECRET_MESSAGE)
   })
-  app.get('/proto/:code', { schema: { querystring: NO_QUERY, params: objectSchema({ code: { type: 'string' } }), response: ok } },
+  app.get('/proto/:code', { config: { access: PUBLIC }, schema: { querystring: NO_QUERY, params: objectSchema({ code: { type: 'string' } }), response: ok } },
     async (request) => {
       const { code } = request.params as { code: 'PROTO_SIG_INVALID' }
       throw new ProtocolError(code, `checked: ${code}`)

@@ -4,6 +4,7 @@ import type { RouteOptions } from 'fastify'
 import { testApp } from '../fixtures.test.helper.js'
 import { routeSchemaViolations } from './route-schema-policy.js'
 import { NO_QUERY, objectSchema } from './schemas.js'
+import { PUBLIC } from '../auth/access.js'
 
 const handler = async () => ({})
 const route = (r: Partial<RouteOptions>): RouteOptions => ({ method: 'GET', url: '/x', handler, ...r }) as RouteOptions
@@ -49,8 +50,8 @@ describe('enforceRouteSchema in the app', () => {
     const body = objectSchema({ n: { type: 'string' } }, ['n'])
     const { app } = await testApp(t, {
       plugin: async (a) => {
-        a.post('/a', { schema: { querystring: NO_QUERY, body, response: { 200: body } } }, async (r) => r.body)
-        a.post('/b', { schema: { querystring: NO_QUERY, body, response: { 200: body } } }, async (r) => r.body)
+        a.post('/a', { config: { access: PUBLIC, audit: { action: 'test.a' } }, schema: { querystring: NO_QUERY, body, response: { 200: body } } }, async (r) => r.body)
+        a.post('/b', { config: { access: PUBLIC, audit: { action: 'test.b' } }, schema: { querystring: NO_QUERY, body, response: { 200: body } } }, async (r) => r.body)
       },
     })
     for (const url of ['/a', '/b']) {

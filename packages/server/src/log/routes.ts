@@ -1,5 +1,5 @@
 /**
- * The log routes (WIRE.md "Log"), for API keys of the org. What they serve
+ * The log routes (WIRE.md "Log"), for readers of the org. What they serve
  * verifies without trusting the server: notes against the root's log and
  * witness keys, entries and proofs against a checkpoint's root hash.
  *
@@ -13,7 +13,8 @@
  *   witnesses were down); 503 naming the witnesses when the quorum fails.
  */
 import { toBase64 } from '@palisade/protocol'
-import { requireOrgKey } from '../auth/require-org-key.js'
+import { orgAccess } from '../auth/access.js'
+import { orgOf } from '../auth/request-principal.js'
 import { ServerError } from '../errors.js'
 import { NO_QUERY, objectSchema } from '../http/schemas.js'
 import type { RoutePlugin } from '../routes/route-context.js'
@@ -25,13 +26,13 @@ const CHECKPOINT = objectSchema({ size: { type: 'integer' }, note: { type: 'stri
 /** The log routes. */
 export const logRoutes: RoutePlugin = async (app, { log }) => {
   app.setErrorHandler(witnessQuorumErrorHandler)
-  const base = { onRequest: requireOrgKey }
+  const base = { config: { access: orgAccess('read') } }
 
   app.get(
     '/v1/orgs/:org/log/checkpoint',
     { ...base, schema: { params: ORG_PARAMS_SCHEMA, querystring: NO_QUERY, response: { 200: objectSchema({ note: { type: 'string' } }, ['note']) } } },
     async (request) => {
-      const latest = await log.latest(request.auth.orgId)
+      const latest = await log.latest(orgOf(request))
       if (latest === null) throw new ServerError('SRV_NOT_FOUND', 'no checkpoint has been published yet')
       return { note: latest.note }
     },
@@ -43,7 +44,7 @@ export const logRoutes: RoutePlugin = async (app, { log }) => {
       ...base,
       schema: { params: ORG_PARAMS_SCHEMA, querystring: NO_QUERY, response: { 200: objectSchema({ checkpoints: { type: 'array', items: CHECKPOINT } }, ['checkpoints']) } },
     },
-    async (request) => ({ checkpoints: await log.checkpoints(request.auth.orgId) }),
+    async (request) => ({ checkpoints: await log.checkpoints(orgOf(request)) }),
   )
 
   app.get(
@@ -68,7 +69,7 @@ export const logRoutes: RoutePlugin = async (app, { log }) => {
     },
     async (request) => {
       const q = request.query as { start: string; end: string }
-      const entries = await log.entries(request.auth.orgId, queryCount(q.start), queryCount(q.end))
+      const entries = await log.entries(orgOf(request), queryCount(q.start), queryCount(q.end))
       return { entries: entries.map((e) => ({ index: e.index, kind: e.kind, data: toBase64(e.data) })) }
     },
   )
@@ -85,7 +86,7 @@ export const logRoutes: RoutePlugin = async (app, { log }) => {
     },
     async (request) => {
       const q = request.query as { index: string; size: string }
-      const proof = await log.inclusionProof(request.auth.orgId, queryCount(q.index), queryCount(q.size))
+      const proof = await log.inclusionProof(orgOf(request), queryCount(q.index), queryCount(q.size))
       return { proof: proof.map(toBase64) }
     },
   )
@@ -102,7 +103,7 @@ export const logRoutes: RoutePlugin = async (app, { log }) => {
     },
     async (request) => {
       const q = request.query as { from: string; to: string }
-      const proof = await log.consistencyProof(request.auth.orgId, queryCount(q.from), queryCount(q.to))
+      const proof = await log.consistencyProof(orgOf(request), queryCount(q.from), queryCount(q.to))
       return { proof: proof.map(toBase64) }
     },
   )
@@ -110,13 +111,13 @@ export const logRoutes: RoutePlugin = async (app, { log }) => {
   app.post(
     '/v1/orgs/:org/log/publish',
     {
-      ...base,
+      config: { access: orgAccess('commands:sign'), audit: { action: 'log.publish', target: 'log' } },
       // An empty POST is taken as `{}`: there is nothing to send.
       preValidation: async (request) => {
         request.body ??= {}
       },
       schema: { params: ORG_PARAMS_SCHEMA, querystring: NO_QUERY, body: objectSchema({}), response: { 200: CHECKPOINT } },
     },
-    async (request) => log.publish(request.auth.orgId),
+    async (request) => log.publish(orgOf(request)),
   )
 }

@@ -1,5 +1,5 @@
 /**
- * The org root routes (WIRE.md "Setup and org"), for API keys of the org:
+ * The org root routes (WIRE.md "Setup and org"):
  *
  * - GET /v1/orgs/:org/roots → `{ roots: [<envelope JSON>, …] }`, v1 first;
  * - POST /v1/orgs/:org/roots `{ envelope, witnesses? }` → 201 `{ version }`:
@@ -7,7 +7,8 @@
  *   the new root adds; it may be left out when it adds none.
  */
 import { NO_QUERY, objectSchema } from '../http/schemas.js'
-import { requireOrgKey } from '../auth/require-org-key.js'
+import { orgAccess } from '../auth/access.js'
+import { orgOf } from '../auth/request-principal.js'
 import { ORG_PARAMS_SCHEMA, WITNESSES_SCHEMA } from '../log/route-schemas.js'
 import { witnessQuorumErrorHandler } from '../log/witness-quorum-error.js'
 import type { RoutePlugin } from '../routes/route-context.js'
@@ -20,7 +21,7 @@ export const rootsRoutes: RoutePlugin = async (app, { db, log }) => {
   app.get(
     '/v1/orgs/:org/roots',
     {
-      onRequest: requireOrgKey,
+      config: { access: orgAccess('read') },
       schema: {
         params: ORG_PARAMS_SCHEMA,
         querystring: NO_QUERY,
@@ -28,7 +29,7 @@ export const rootsRoutes: RoutePlugin = async (app, { db, log }) => {
       },
     },
     async (request) => {
-      const rows = await db.selectFrom('roots').select('envelope').where('org_id', '=', request.auth.orgId).orderBy('version').execute()
+      const rows = await db.selectFrom('roots').select('envelope').where('org_id', '=', orgOf(request)).orderBy('version').execute()
       return { roots: rows.map((r) => r.envelope) }
     },
   )
@@ -36,7 +37,8 @@ export const rootsRoutes: RoutePlugin = async (app, { db, log }) => {
   app.post(
     '/v1/orgs/:org/roots',
     {
-      onRequest: requireOrgKey,
+      // Rotations are signed by the admins' own keys; calling this only relays them.
+      config: { access: orgAccess('commands:sign'), audit: { action: 'root.rotate', target: 'root' } },
       schema: {
         params: ORG_PARAMS_SCHEMA,
         querystring: NO_QUERY,
@@ -45,8 +47,10 @@ export const rootsRoutes: RoutePlugin = async (app, { db, log }) => {
       },
     },
     async (request, reply) => {
-      const result = await rotateRoot({ db, log }, request.auth.orgId, request.body as RotateRequest)
-      request.log.info({ org: request.auth.orgId, version: result.version }, 'root rotated')
+      const org = orgOf(request)
+      const result = await rotateRoot({ db, log }, org, request.body as RotateRequest)
+      request.log.info({ org, version: result.version }, 'root rotated')
+      request.auditTarget = String(result.version)
       return reply.code(201).send(result)
     },
   )

@@ -11,15 +11,25 @@
  *    same setup code (and must offer the same root: a witness that already
  *    cosigned would see anything else as a fork, and refuse it);
  * 3. one transaction: the org, its log key, root v1, its witnesses, the log
- *    (head, entry 0, checkpoint), the first admin API key, and the setup
- *    code marked used — so a failure anywhere leaves no half-made org.
+ *    (head, entry 0, checkpoint), the first admin API key, the first console
+ *    owner when `owner` is given, and the setup code marked used — so a
+ *    failure anywhere leaves no half-made org.
+ *
+ * The owner's fields (password policy included) and their uniqueness are
+ * checked in step 1, before any witness is contacted; the password is
+ * hashed there too, so the transaction holds no slow work.
  */
 import { dsse, formatRootLine, requireUnexpired, rootFingerprint, utf8, verifyAnchorRoot } from '@palisade/protocol'
 import type { Kysely } from 'kysely'
+import { adminFieldErrors, type NewAdminFields } from '../accounts/admin-fields.js'
+import { grantRole, insertAdmin } from '../accounts/create-admin.js'
+import { hashPassword } from '../accounts/password-hash.js'
 import { createApiKey } from '../auth/api-key.js'
+import { normaliseKey } from '../directory/normalise-key.js'
 import type { Database } from '../db/schema.js'
 import { withTransaction } from '../db/transaction.js'
 import { ServerError, type FieldError } from '../errors.js'
+import { objectSchema } from '../http/schemas.js'
 import type { OrgLog } from '../log/org-log.js'
 import { witnessFieldErrors, type WitnessInput } from './check-witnesses.js'
 import { consumeSetupCode, setupCodeUsable } from './setup-code.js'
@@ -30,6 +40,8 @@ export interface SetupRequest {
   /** Root v1: DSSE envelope JSON. */
   readonly root: string
   readonly witnesses: readonly WitnessInput[]
+  /** The first console account, made owner of the org (optional: without it, only the API key). */
+  readonly owner?: NewAdminFields
 }
 
 /** The answer of POST /v1/setup. */
@@ -39,7 +51,20 @@ export interface SetupResult {
   readonly fingerprint: string
   /** The first admin API key (scope `admin`); shown once. */
   readonly apiKey: string
+  /** The owner account created with the org, when one was asked for. */
+  readonly owner?: { readonly id: string; readonly username: string }
 }
+
+/** The JSON schema of the optional `owner` of POST /v1/setup (the checks beyond shape: accounts/admin-fields.ts). */
+export const SETUP_OWNER_SCHEMA = objectSchema(
+  {
+    username: { type: 'string', minLength: 1, maxLength: 64 },
+    email: { type: 'string', minLength: 1, maxLength: 254 },
+    name: { type: 'string', minLength: 1, maxLength: 800 },
+    password: { type: 'string', minLength: 1, maxLength: 1024 },
+  },
+  ['username', 'email', 'name', 'password'],
+)
 
 /** Dependencies of {@link createOrg}. */
 export interface CreateOrgDeps {
@@ -84,6 +109,7 @@ export async function createOrg(deps: CreateOrgDeps, request: SetupRequest): Pro
   if (root.log.key !== pending.verifier_key) errors.push({ path: '/body/root', message: 'root.log.key must be the log key this server made for the org' })
   errors.push(...witnessFieldErrors(request.witnesses), ...witnessSetErrors(root.witnesses.keys, request.witnesses))
   if (errors.length > 0) throw new ServerError('SRV_VALIDATION', `the root or witnesses do not fit: ${errors[0]!.message}`, { errors })
+  const owner = request.owner === undefined ? undefined : await prepareOwner(db, request.owner)
 
   // One envelope, one spelling: the canonical text is stored, served and logged.
   const text = dsse.formatEnvelope(envelope)
@@ -108,9 +134,34 @@ export async function createOrg(deps: CreateOrgDeps, request: SetupRequest): Pro
     await trx.deleteFrom('pending_log_keys').where('org_id', '=', org).execute()
     await trx.insertInto('roots').values({ org_id: org, version: 1, envelope: text, fingerprint: signed.fingerprint, created_at: t }).execute()
     await log.writeFirstCheckpoint(trx, org, first, request.witnesses)
-    return createApiKey(trx, org, 'first admin (setup)', ['admin'], { now: t })
+    const key = await createApiKey(trx, org, 'first admin (setup)', ['admin'], { now: t })
+    if (owner === undefined) return { key, ownerId: undefined }
+    const ownerId = await insertAdmin(trx, owner, t, '/body/owner')
+    await grantRole(trx, ownerId, org, 'owner', t)
+    return { key, ownerId }
   })
-  return Object.freeze({ org, fingerprint: signed.fingerprint, apiKey: apiKey.key })
+  return Object.freeze({
+    org,
+    fingerprint: signed.fingerprint,
+    apiKey: apiKey.key.key,
+    ...(owner === undefined || apiKey.ownerId === undefined ? {} : { owner: { id: apiKey.ownerId, username: owner.username } }),
+  })
+}
+
+/** Validates the owner (400 naming each field, 409 a taken username or email) and hashes the password. */
+async function prepareOwner(db: Kysely<Database>, owner: NewAdminFields): Promise<{ username: string; email: string; name: string; passwordHash: string }> {
+  const errors = adminFieldErrors(owner, '/body/owner')
+  if (errors.length > 0) throw new ServerError('SRV_VALIDATION', `invalid owner: ${errors[0]!.path.slice('/body/owner/'.length)} ${errors[0]!.message}`, { errors })
+  const taken = await db
+    .selectFrom('admins')
+    .select(['username_key', 'email_key'])
+    .where((eb) => eb.or([eb('username_key', '=', normaliseKey(owner.username)), eb('email_key', '=', normaliseKey(owner.email))]))
+    .executeTakeFirst()
+  if (taken !== undefined) {
+    const field = taken.username_key === normaliseKey(owner.username) ? 'username' : 'email'
+    throw new ServerError('SRV_DUPLICATE', `another account already has this ${field}`, { errors: [{ path: `/body/owner/${field}`, message: 'is already used by another account' }] })
+  }
+  return { username: owner.username, email: owner.email, name: owner.name, passwordHash: await hashPassword(owner.password) }
 }
 
 async function orgExists(db: Kysely<Database>, org: string): Promise<boolean> {
