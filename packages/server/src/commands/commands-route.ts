@@ -6,7 +6,8 @@
  */
 import { toBase64 } from '@palisade/protocol'
 import { sql } from 'kysely'
-import { requireOrgKey } from '../auth/require-org-key.js'
+import { orgAccess } from '../auth/access.js'
+import { creatorOf, orgOf } from '../auth/request-principal.js'
 import { ServerError } from '../errors.js'
 import { NO_QUERY, objectSchema } from '../http/schemas.js'
 import { witnessQuorumErrorHandler } from '../log/witness-quorum-error.js'
@@ -17,6 +18,7 @@ import { CLOSED_DELIVERY_STATUSES } from './command-status.js'
 import { COMMAND_SCHEMA, COMMAND_SUMMARY_SCHEMA, resultView } from './command-view.js'
 import { adminNames, currentRoot } from './org-roots.js'
 import { prepareCommand, type CommandDraft } from './prepare-command.js'
+import { expandTargetGroups, MAX_TARGET_GROUPS, type GroupTargetedDraft } from '../directory/target-groups.js'
 import { ENTITY_ID, LIST_QUERY, listLimit, ORG_ENTITY_PARAMS, ORG_PARAMS } from './route-params.js'
 
 /** Body limit of a command draft: a merkle target list of ~300,000 device ids. */
@@ -42,13 +44,18 @@ export const commandsRoutes: RoutePlugin = async (app, { db, log, gateway }) => 
   app.post(
     '/v1/orgs/:org/commands',
     {
-      preHandler: requireOrgKey,
+      config: { access: orgAccess('commands:draft'), audit: { action: 'command.create', target: 'command' } },
       bodyLimit: COMMAND_BODY_LIMIT,
       schema: {
         params: ORG_PARAMS,
         querystring: NO_QUERY,
         body: objectSchema(
-          { payload: { type: 'object' }, targetIds: { type: 'array', maxItems: 1_000_000, items: ENTITY_ID } },
+          {
+            payload: { type: 'object' },
+            targetIds: { type: 'array', maxItems: 1_000_000, items: ENTITY_ID },
+            // Device groups resolved now into the signed device list (directory/target-groups.ts).
+            targetGroupIds: { type: 'array', maxItems: MAX_TARGET_GROUPS, items: ENTITY_ID },
+          },
           ['payload'],
         ),
         response: {
@@ -60,12 +67,14 @@ export const commandsRoutes: RoutePlugin = async (app, { db, log, gateway }) => 
       },
     },
     async (request, reply) => {
-      const { org } = request.params as { org: string }
+      const org = orgOf(request)
       const current = await currentRoot(db, org)
       if (current === undefined) throw new ServerError('SRV_CONFLICT', 'the org has no root of trust yet: finish setup first')
       const now = Date.now()
-      const prepared = await prepareCommand(db, org, current, request.body as CommandDraft, Math.floor(now / 1000))
+      const draft = await expandTargetGroups(db, org, request.body as GroupTargetedDraft)
+      const prepared = await prepareCommand(db, org, current, draft as CommandDraft, Math.floor(now / 1000))
       const id = prepared.payload.id
+      request.auditTarget = id
       const inserted = await db
         .insertInto('commands')
         .values({
@@ -74,7 +83,7 @@ export const commandsRoutes: RoutePlugin = async (app, { db, log, gateway }) => 
           payload: prepared.bytes,
           status: 'awaiting-signatures',
           created_at: now,
-          created_by: request.auth.apiKeyId,
+          created_by: creatorOf(request),
           not_after: prepared.payload.notAfter * 1000,
           target_ids: JSON.stringify(prepared.targetIds),
           target_count: prepared.targetIds.length,
@@ -87,6 +96,7 @@ export const commandsRoutes: RoutePlugin = async (app, { db, log, gateway }) => 
         })
       }
       request.log.info({ org, commandId: id, targets: prepared.targetIds.length }, 'command drafted')
+      gateway.events.emit(org, { kind: 'command', id })
       return reply.code(201).send({ id, payload: toBase64(prepared.bytes), status: 'awaiting-signatures', threshold: current.root.thresholds.command })
     },
   )
@@ -94,7 +104,7 @@ export const commandsRoutes: RoutePlugin = async (app, { db, log, gateway }) => 
   app.get(
     '/v1/orgs/:org/commands',
     {
-      preHandler: requireOrgKey,
+      config: { access: orgAccess('read') },
       schema: {
         params: ORG_PARAMS,
         querystring: LIST_QUERY,
@@ -104,7 +114,7 @@ export const commandsRoutes: RoutePlugin = async (app, { db, log, gateway }) => 
       },
     },
     async (request) => {
-      const { org } = request.params as { org: string }
+      const org = orgOf(request)
       const threshold = await thresholdOf(org)
       const rows = await db
         .selectFrom('commands as c')
@@ -139,9 +149,10 @@ export const commandsRoutes: RoutePlugin = async (app, { db, log, gateway }) => 
 
   app.get(
     '/v1/orgs/:org/commands/:id',
-    { preHandler: requireOrgKey, schema: { params: ORG_ENTITY_PARAMS, querystring: NO_QUERY, response: { 200: COMMAND_SCHEMA } } },
+    { config: { access: orgAccess('read') }, schema: { params: ORG_ENTITY_PARAMS, querystring: NO_QUERY, response: { 200: COMMAND_SCHEMA } } },
     async (request) => {
-      const { org, id } = request.params as { org: string; id: string }
+      const org = orgOf(request)
+      const { id } = request.params as { id: string }
       const key = commandKey(org, id)
       const c = await db.selectFrom('commands').select(['status', 'payload', 'log_index']).where('id', '=', key).where('org_id', '=', org).executeTakeFirst()
       if (c === undefined) throw new ServerError('SRV_NOT_FOUND', `no command ${id} in this org`)
@@ -168,7 +179,7 @@ export const commandsRoutes: RoutePlugin = async (app, { db, log, gateway }) => 
   app.post(
     '/v1/orgs/:org/commands/:id/signatures',
     {
-      preHandler: requireOrgKey,
+      config: { access: orgAccess('commands:sign'), audit: { action: 'command.sign', target: 'command' } },
       schema: {
         params: ORG_ENTITY_PARAMS,
         querystring: NO_QUERY,
@@ -177,10 +188,14 @@ export const commandsRoutes: RoutePlugin = async (app, { db, log, gateway }) => 
       },
     },
     async (request) => {
-      const { org, id } = request.params as { org: string; id: string }
+      const org = orgOf(request)
+      const { id } = request.params as { id: string }
       const { keyid, sig } = request.body as { keyid: string; sig: string }
+      request.auditDetails = { keyid }
       const tally = await addSignature(deps, inFlight, org, id, keyid, sig)
       request.log.info({ org, commandId: id, keyid, ...tally }, 'command signature accepted')
+      gateway.events.emit(org, { kind: 'command', id })
+      if (tally.status !== 'awaiting-signatures') gateway.events.emit(org, { kind: 'log' })
       return tally
     },
   )
