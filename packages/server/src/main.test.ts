@@ -29,7 +29,7 @@ describe('startServer', () => {
     assert.ok(existsSync(join(dir, 'palisade.db')))
 
     const ok = await fetch(`${server.url}/healthz`)
-    assert.deepEqual([ok.status, await ok.json()], [200, { status: 'ok' }])
+    assert.deepEqual([ok.status, await ok.json()], [200, { status: 'ok', checks: { database: 'ok', bus: 'ok' } }])
 
     const missing = await fetch(`${server.url}/nope`)
     assert.equal(missing.status, 404)

@@ -1,11 +1,18 @@
 /**
- * Starts a server process: open and migrate the database, build the app,
- * listen, and shut down gracefully on SIGINT/SIGTERM (stop accepting, let
- * in-flight requests finish, close the database).
+ * Starts a server process: open and migrate the database, open the bus
+ * between nodes (NATS when configured; the node starts even while NATS is
+ * unreachable, serving its own agents and reporting the bus down on
+ * /healthz until it connects), build the app, listen (and, when
+ * configured, start the separate metrics listener), and shut down
+ * gracefully on SIGINT/SIGTERM (stop accepting, let in-flight requests
+ * finish, drain the bus, close the database).
  */
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { buildApp } from './app.js'
+import { openBus } from './bus/open-bus.js'
+import { startMetricsListener, type MetricsListener } from './metrics/metrics-listener.js'
+import { ServerMetrics } from './metrics/server-metrics.js'
 import type { ServerConfig } from './config.js'
 import { openDatabase } from './db/open.js'
 import { createLogger } from './logger.js'
@@ -16,6 +23,8 @@ export interface ServerHandle {
   /** Where it listens, e.g. `http://127.0.0.1:8080` (the real port when configured with 0). */
   readonly url: string
   readonly app: FastifyInstance
+  /** Where /metrics is served (http://host:port), or null when PALISADE_METRICS_LISTEN is not set. */
+  readonly metricsUrl: string | null
   /**
    * The one-time setup code made at this start (earlier unused ones no
    * longer work). Also printed to `setupCodeOutput`; never logged.
@@ -55,12 +64,17 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const db = await openDatabase(config.databaseUrl, {
     onIdleError: (err) => logger.warn({ err }, 'database connection lost'),
   })
-  const app = buildApp({ config, db, logger })
+  const bus = openBus(config, logger)
+  const metrics = new ServerMetrics({ node: config.nodeId })
+  const app = buildApp({ config, db, logger, bus, metrics })
   let url: string
+  let metricsListener: MetricsListener | undefined
   try {
     url = await app.listen({ host: config.listen.host, port: config.listen.port })
+    if (config.metricsListen !== null) metricsListener = await startMetricsListener(config.metricsListen, metrics, logger)
   } catch (e) {
     await app.close() // closes db
+    await bus.close()
     throw e
   }
 
@@ -68,7 +82,9 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const close = (): Promise<void> => {
     closing ??= (async () => {
       for (const s of SIGNALS) process.off(s, onSignal)
+      await metricsListener?.close()
       await app.close()
+      await bus.close()
       logger.info('server closed')
     })()
     return closing
@@ -100,11 +116,11 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     await close()
     throw e
   }
-  logger.info({ url, publicUrl: config.publicUrl }, 'server listening')
+  logger.info({ url, publicUrl: config.publicUrl, node: config.nodeId, bus: config.busUrl === null ? 'in-process' : 'nats', metrics: metricsListener?.url ?? null }, 'server listening')
   const base = config.publicUrl ?? url
   ;(options.setupCodeOutput ?? process.stdout).write(
     `Palisade setup code (one-time, valid until the next restart): ${setupCode}\n` +
       `  create an org: palisade org init --server ${base} --setup-code ${setupCode} …\n`,
   )
-  return { url, app, setupCode, close }
+  return { url, app, metricsUrl: metricsListener?.url ?? null, setupCode, close }
 }

@@ -8,15 +8,14 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import type { Kysely } from 'kysely'
 import { migrateToLatest } from './migrate.js'
 import type { SqlFamily } from './migrations/column-types.js'
 import { MIGRATIONS } from './migrations/index.js'
 import { openDatabase } from './open.js'
+import { freshPostgres, POSTGRES_SKIP } from './postgres.test.helper.js'
 import type { Database, NewRow, TableName } from './schema.js'
 
-const ADMIN_URL = process.env['PALISADE_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const T = 1_764_000_000_123 // > 2^32: proves timestamps are 64-bit
 const bytes = (...b: number[]) => new Uint8Array(b)
 
@@ -29,6 +28,7 @@ const ROWS: { [K in TableName]: NewRow<K> } = {
   api_keys: { id: 'k1', org_id: 'org1', name: 'ci', prefix: 'pal_ab12', secret_hash: 'sh', scopes: '["read"]', created_at: T },
   enrollment_tokens: { id: 'e1', org_id: 'org1', token_hash: 'th', created_at: T, expires_at: T + 1, uses_left: 5, created_by: 'admin1' },
   devices: { id: 'd1', org_id: 'org1', public_key: 'pk1', hostname: 'laptop-1', enrolled_at: T, inventory: '{"os":"linux"}' },
+  device_packages: { org_id: 'org1', device_id: 'd1', name: 'openssl', arch: 'amd64', version: '3.0.13-1' },
   commands: { id: 'c1', org_id: 'org1', payload: bytes(0, 1, 254, 255), status: 'pending', created_at: T, created_by: 'admin1', not_after: T + 60_000 },
   command_signatures: { command_id: 'c1', keyid: 'key-a', sig: bytes(9, 9), created_at: T },
   log_entries: { org_id: 'org1', idx: 0, leaf_data: bytes(1), leaf_hash: bytes(2), kind: 'command', ref_id: 'c1', created_at: T },
@@ -44,6 +44,7 @@ const ROWS: { [K in TableName]: NewRow<K> } = {
     password_hash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA', status: 'active', failed_logins: 0, version: 1, password_changed_at: T, created_at: T, updated_at: T,
   },
   admin_roles: { admin_id: 'ad1', org_id: 'org1', role: 'owner', created_at: T },
+  admin_invitations: { id: 'i1', org_id: 'org1', identifier: 'Ada', identifier_key: 'ada', role: 'admin', created_by: 'ad1', created_at: T, expires_at: T + 1 },
   recovery_codes: { admin_id: 'ad1', code_hash: 'rc1', created_at: T },
   sessions: { id: 's1', token_hash: 'tk1', csrf_hash: 'cs1', admin_id: 'ad1', mfa: 1, created_at: T, last_seen_at: T, expires_at: T + 1 },
   people: {
@@ -60,30 +61,6 @@ const ROWS: { [K in TableName]: NewRow<K> } = {
 
 async function insertAll(db: Kysely<Database>): Promise<void> {
   for (const [table, row] of Object.entries(ROWS)) await db.insertInto(table as TableName).values(row as never).execute()
-}
-
-async function probePostgres(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 1500 })
-  client.on('error', () => {})
-  try {
-    await client.connect()
-    await client.query('select 1')
-    return undefined
-  } catch (e) {
-    return `PostgreSQL not reachable at ${new URL(ADMIN_URL).host} (${e instanceof Error ? e.message : String(e)}); set PALISADE_TEST_POSTGRES_URL to run these`
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
-
-async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL })
-  await client.connect()
-  try {
-    await client.query(text)
-  } finally {
-    await client.end()
-  }
 }
 
 interface Backend {
@@ -108,17 +85,16 @@ const sqliteBackend = (): Backend => {
 }
 
 const postgresBackend = (): Backend => {
-  const name = `palisade_test_${process.pid}_${Date.now().toString(36)}`
+  let drop = async (): Promise<void> => {}
   return {
     family: 'postgres',
     async create() {
-      await adminQuery(`create database ${name}`)
-      const url = new URL(ADMIN_URL)
-      url.pathname = `/${name}`
-      return url.href
+      const fresh = await freshPostgres('test')
+      drop = fresh.drop
+      return fresh.url
     },
     async destroy() {
-      await adminQuery(`drop database if exists ${name} with (force)`)
+      await drop()
     },
   }
 }
@@ -195,7 +171,6 @@ function conformance(label: string, backend: Backend, skip: string | undefined):
   })
 }
 
-const pgSkip = await probePostgres()
-if (pgSkip !== undefined) console.log(`# skipping PostgreSQL schema tests: ${pgSkip}`)
+if (POSTGRES_SKIP !== false) console.log(`# skipping PostgreSQL schema tests: ${POSTGRES_SKIP}`)
 conformance('SQLite', sqliteBackend(), undefined)
-conformance('PostgreSQL', postgresBackend(), pgSkip)
+conformance('PostgreSQL', postgresBackend(), POSTGRES_SKIP === false ? undefined : POSTGRES_SKIP)

@@ -90,6 +90,16 @@ export interface DevicesTable {
   person_id: string | null
 }
 
+/** A package a device reported in its inventory (0006); a claim of the device, for inventory queries. */
+export interface DevicePackagesTable {
+  org_id: string
+  device_id: string
+  name: string
+  /** '' when the device reported none. */
+  arch: string
+  version: string
+}
+
 export interface CommandsTable {
   id: string
   org_id: string
@@ -215,6 +225,25 @@ export interface AdminsTable {
 /** An admin's role in one org (0004): 'owner' | 'admin' | 'helpdesk' | 'read-only'. */
 export interface AdminRolesTable { admin_id: string; org_id: string; role: string; created_at: Millis }
 
+/**
+ * An invitation of an existing console account to an org (0005): addressed
+ * to what the inviter typed (username or email), accepted or declined by
+ * the account holder from their own session.
+ */
+export interface AdminInvitationsTable {
+  id: string
+  org_id: string
+  /** The username or email as typed (NFC), shown back to the inviter only. */
+  identifier: string
+  /** normaliseKey(identifier), matched against admins.username_key / email_key. */
+  identifier_key: string
+  role: string
+  /** Admin or API key id of the inviter. */
+  created_by: string
+  created_at: Millis
+  expires_at: Millis
+}
+
 /** One-time MFA recovery codes (0004), hex SHA-256 of the code text. */
 export interface RecoveryCodesTable { admin_id: string; code_hash: string; created_at: Millis; used_at: Millis | null }
 
@@ -307,6 +336,7 @@ export interface Database {
   api_keys: ApiKeysTable
   enrollment_tokens: EnrollmentTokensTable
   devices: DevicesTable
+  device_packages: DevicePackagesTable
   commands: CommandsTable
   command_signatures: CommandSignaturesTable
   log_entries: LogEntriesTable
@@ -319,6 +349,7 @@ export interface Database {
   log_heads: LogHeadsTable
   admins: AdminsTable
   admin_roles: AdminRolesTable
+  admin_invitations: AdminInvitationsTable
   recovery_codes: RecoveryCodesTable
   sessions: SessionsTable
   people: PeopleTable

@@ -1,8 +1,10 @@
 /**
  * Device inventory as the server keeps it: the JSON object the agent
- * reported (a claim of the device, never trusted for anything but display),
- * bounded in size, plus the OS name pulled out of it for device lists.
+ * reported (a claim of the device, never trusted for anything but display
+ * and queries), bounded in size, plus the OS name pulled out of it for
+ * device lists and its packages for inventory queries (device-packages.ts).
  */
+import { packagesOf, type ReportedPackage } from './device-packages.js'
 
 /** Largest inventory stored, in bytes of JSON. */
 export const MAX_INVENTORY_BYTES = 1024 * 1024
@@ -12,6 +14,8 @@ export interface StoredInventory {
   readonly json: string
   /** `os.prettyName` (or name and version) when the agent reported one. */
   readonly os: string | null
+  /** The installed packages it lists (device_packages rows). */
+  readonly packages: readonly ReportedPackage[]
 }
 
 /**
@@ -25,7 +29,7 @@ export interface StoredInventory {
 export function encodeInventory(inventory: Readonly<Record<string, unknown>>): StoredInventory | undefined {
   const json = JSON.stringify(inventory)
   if (Buffer.byteLength(json, 'utf8') > MAX_INVENTORY_BYTES) return undefined
-  return { json, os: osName(inventory) }
+  return { json, os: osName(inventory), packages: packagesOf(inventory) }
 }
 
 function osName(inventory: Readonly<Record<string, unknown>>): string | null {

@@ -19,6 +19,8 @@ import { fromBase64, toBase64 } from '@palisade/protocol'
 import { rootEnvelopesAbove } from '../commands/org-roots.js'
 import { withTransaction } from '../db/transaction.js'
 import { encodeInventory, MAX_INVENTORY_BYTES } from '../devices/inventory.js'
+import { replaceDevicePackages } from '../devices/device-packages.js'
+import { PUBLIC } from '../auth/access.js'
 import { ServerError, type FieldError } from '../errors.js'
 import { NO_QUERY, objectSchema } from '../http/schemas.js'
 import type { RoutePlugin } from '../routes/route-context.js'
@@ -37,6 +39,7 @@ export const enrollRoute: RoutePlugin = async (app, { db }) => {
   app.post(
     '/v1/enroll',
     {
+      config: { access: PUBLIC, audit: { action: 'device.enroll', target: 'device' } },
       bodyLimit: ENROLL_BODY_LIMIT,
       schema: {
         querystring: NO_QUERY,
@@ -106,9 +109,13 @@ export const enrollRoute: RoutePlugin = async (app, { db }) => {
             os: inventory?.os ?? null,
           })
           .execute()
+        if (inventory !== undefined) await replaceDevicePackages(trx, used.org_id, deviceId, inventory.packages)
         return used.org_id
       })
       request.log.info({ org, deviceId }, 'device enrolled')
+      request.auditTarget = deviceId
+      request.auditOrg = org
+      request.auditDetails = { hostname: body.hostname }
       const roots = await rootEnvelopesAbove(db, org, 0)
       return reply.code(201).send({ deviceId, org, roots })
     },

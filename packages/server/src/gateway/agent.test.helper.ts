@@ -28,11 +28,18 @@ export function gatewayUrl(app: FastifyInstance): string {
   return `ws://127.0.0.1:${port}/v1/agent`
 }
 
-/** One agent connection, with every frame it receives queued for the test to take. */
+/**
+ * One agent connection, with every frame it receives queued for the test to
+ * take. Checkpoint frames (pushed after welcome and on every publish) have
+ * their own queue, taken with next('checkpoint'), so tests about other
+ * frames need not skip them; `received` keeps every frame in arrival order.
+ */
 export class TestAgent {
   readonly ws: WebSocket
   readonly closed: Promise<{ code: number; reason: string }>
+  readonly received: ServerMessage[] = []
   readonly #inbox: ServerMessage[] = []
+  readonly #checkpoints: ServerMessage[] = []
   #waiters: (() => void)[] = []
   nonce = ''
 
@@ -40,7 +47,9 @@ export class TestAgent {
     this.ws = ws
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })))
     ws.on('message', (data) => {
-      this.#inbox.push(JSON.parse(String(data)) as ServerMessage)
+      const msg = JSON.parse(String(data)) as ServerMessage
+      this.received.push(msg)
+      ;(msg.type === 'checkpoint' ? this.#checkpoints : this.#inbox).push(msg)
       for (const w of this.#waiters.splice(0)) w()
     })
     ws.on('close', () => {
@@ -50,8 +59,8 @@ export class TestAgent {
   }
 
   /** Connects and takes the challenge. */
-  static async connect(app: FastifyInstance, options: WebSocket.ClientOptions = { perMessageDeflate: false }): Promise<TestAgent> {
-    const ws = new WebSocket(gatewayUrl(app), options)
+  static async connect(app: FastifyInstance | string, options: WebSocket.ClientOptions = { perMessageDeflate: false }): Promise<TestAgent> {
+    const ws = new WebSocket(typeof app === 'string' ? app : gatewayUrl(app), options)
     const agent = new TestAgent(ws)
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve())
@@ -63,7 +72,7 @@ export class TestAgent {
   }
 
   /** Connects, says hello as `device`, and waits for welcome. */
-  static async online(app: FastifyInstance, device: TestDevice, state = { rootVersion: 1, checkpointSize: 0 }): Promise<TestAgent> {
+  static async online(app: FastifyInstance | string, device: TestDevice, state = { rootVersion: 1, checkpointSize: 0 }): Promise<TestAgent> {
     const agent = await TestAgent.connect(app)
     agent.hello(device.id, device.key, state)
     await agent.next('welcome')
@@ -79,10 +88,11 @@ export class TestAgent {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
   }
 
-  /** The next frame (of `type`, skipping none: a frame of another type fails the test). */
+  /** The next frame (of `type`, skipping none but checkpoints: a frame of another type fails the test). */
   async next(type?: string, timeoutMs = 5000): Promise<ServerMessage> {
     const deadline = Date.now() + timeoutMs
-    while (this.#inbox.length === 0) {
+    const queue = type === 'checkpoint' ? this.#checkpoints : this.#inbox
+    while (queue.length === 0) {
       if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`connection closed while waiting for ${type ?? 'a frame'}`)
       const left = deadline - Date.now()
       if (left <= 0) throw new Error(`no ${type ?? 'frame'} within ${timeoutMs} ms`)
@@ -94,9 +104,14 @@ export class TestAgent {
         })
       })
     }
-    const msg = this.#inbox.shift()!
+    const msg = queue.shift()!
     if (type !== undefined && msg.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(msg).slice(0, 300)}`)
     return msg
+  }
+
+  /** Takes every checkpoint frame received so far (oldest first). */
+  takeCheckpoints(): ServerMessage[] {
+    return this.#checkpoints.splice(0)
   }
 
   /** True when no frame arrives within `ms`. */

@@ -65,6 +65,16 @@ export class DeliveryBuilder {
     })
   }
 
+  /**
+   * The consistency proof from a device's reported size to `checkpoint`
+   * (empty when there is nothing to prove), for a checkpoint pushed on its
+   * own; shares the cache with deliveries.
+   */
+  consistency(org: string, checkpoint: LatestCheckpoint, state: AgentState): Promise<ProofHashes> {
+    if (state.checkpointSize === 0 || state.checkpointSize >= checkpoint.size) return Promise.resolve([])
+    return this.#cached(`c\n${org}\n${state.checkpointSize}\n${checkpoint.size}`, () => this.#log.consistencyProof(org, state.checkpointSize, checkpoint.size))
+  }
+
   #cached(key: string, make: () => ProofHashes | Promise<ProofHashes>): Promise<ProofHashes> {
     let p = this.#proofs.get(key)
     if (p === undefined) {

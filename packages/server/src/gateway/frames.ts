@@ -26,7 +26,7 @@ export interface HelloFrame {
 }
 
 export interface ReportFrame {
-  readonly type: 'result' | 'rejection'
+  readonly type: 'result' | 'rejection' | 'alert'
   /** DSSE envelope JSON, signed by the device key. */
   readonly envelope: string
   readonly state: AgentState | null
@@ -83,7 +83,8 @@ export function parseClientFrame(text: string): ClientFrame {
       return { type: 'hello', deviceId, signature, state: state(o['state'], 'hello.state'), agentVersion }
     }
     case 'result':
-    case 'rejection': {
+    case 'rejection':
+    case 'alert': {
       const type = o['type']
       fields(o, type, ['type', 'envelope', 'state'])
       const envelope = string(o['envelope'], `${type}.envelope`, MAX_REPORT_ENVELOPE)
@@ -96,7 +97,7 @@ export function parseClientFrame(text: string): ClientFrame {
       return { type: 'inventory', inventory: object(o['inventory'], 'inventory.inventory'), digest }
     }
     default:
-      throw new FrameError('the frame type is not one of hello, result, rejection, inventory')
+      throw new FrameError('the frame type is not one of hello, result, rejection, alert, inventory')
   }
 }
 
@@ -132,6 +133,8 @@ export const serverFrame = {
   challenge: (nonce: string): string => JSON.stringify({ type: 'challenge', nonce }),
   welcome: (): string => JSON.stringify({ type: 'welcome' }),
   delivery: (commandId: string, delivery: Record<string, unknown>): string => JSON.stringify({ type: 'delivery', commandId, delivery }),
+  /** A checkpoint on its own: protocol formatCheckpointUpdate's fields after the type. */
+  checkpoint: (update: Record<string, unknown>): string => JSON.stringify({ type: 'checkpoint', ...update }),
   ack: (commandId: string | null): string => JSON.stringify({ type: 'ack', commandId }),
   error: (code: string, message: string): string => JSON.stringify({ type: 'error', code, message }),
 }

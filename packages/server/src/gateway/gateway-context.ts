@@ -8,8 +8,10 @@ import type { Kysely } from 'kysely'
 import type { CommandLog, LatestCheckpoint } from '../commands/command-log.js'
 import type { Database } from '../db/schema.js'
 import type { AlertBudget } from './alert-budget.js'
+import type { CommandEvents } from './command-events.js'
 import type { DeliveryBuilder } from './delivery-builder.js'
 import type { GroupCommit } from './group-commit.js'
+import type { OrgEvents } from '../events/org-events.js'
 
 /** A device that proved it holds its key on this connection. */
 export interface AuthenticatedDevice {
@@ -45,6 +47,17 @@ export interface GatewayContext {
   readonly alerts: AlertBudget
   readonly logger: FastifyBaseLogger
   readonly limits: GatewayLimits
+  /** Live notifications for the console (events/org-events.ts). */
+  readonly events: OrgEvents
+  /** "Command changed" events, coalesced per command (command-events.ts). */
+  readonly commandEvents: CommandEvents
+  /** Counters of deliveries, results, rejections and alerts (metrics/server-metrics.ts), when metrics are on. */
+  readonly metrics?: {
+    deliverySent(): void
+    resultReceived(): void
+    rejection(code: string): void
+    alert(code: string): void
+  }
   /** The org's latest cosigned checkpoint (concurrent calls share one lookup). */
   latest(org: string): Promise<LatestCheckpoint | null>
   /** The org's current root version, 0 when none (concurrent calls share one lookup). */

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict'
 import {
   initialTrustState,
   merkleTargets,
+  parseCheckpointUpdate,
   parseDelivery,
+  verifyCheckpointUpdate,
   toBase64,
   verifyCommand,
   type TrustState,
@@ -102,7 +104,7 @@ describe('agent gateway: deliveries and results', { concurrency: true }, () => {
     }
   })
 
-  it('holds back a delivery under a newer checkpoint until the agent answers, then proves consistency from its reported state', async (t) => {
+  it('holds back a delivery under a newer checkpoint until the agent answers, then proves consistency from its reported state (in the checkpoint frame ahead of it)', async (t) => {
     const o = await listening(t)
     const device = await enrollDevice(o)
     const agent = await TestAgent.online(o.app, device)
@@ -112,6 +114,7 @@ describe('agent gateway: deliveries and results', { concurrency: true }, () => {
     const d1 = await agent.next('delivery')
     const v1 = verifyCommand(trustState(o), parseDelivery(d1['delivery']), { id: device.id }, nowSeconds())
     assert.ok(v1.ok)
+    agent.takeCheckpoints() // those before d1: v1 already covers them
 
     const two = await draftCommand(o)
     await approve(o, two)
@@ -119,10 +122,14 @@ describe('agent gateway: deliveries and results', { concurrency: true }, () => {
     const envelope = await signedResult(device.key, { org: o.org, commandId: one.id, deviceId: device.id })
     agent.send({ type: 'result', envelope, state: { rootVersion: 1, checkpointSize: v1.checkpoint.size } })
     await agent.next('ack')
+    // The newer checkpoint comes on its own first, proven from the reported size; the delivery follows under it.
+    const { type: _type, ...update } = await agent.next('checkpoint')
+    assert.ok((update['consistency'] as string[]).length > 0)
+    const c2 = verifyCheckpointUpdate(v1.nextState, parseCheckpointUpdate(update), nowSeconds())
+    assert.ok(c2.ok, JSON.stringify(c2))
     const d2 = await agent.next('delivery')
     const delivery = parseDelivery(d2['delivery'])
-    assert.ok(delivery.consistencyProof.length > 0)
-    const v2 = verifyCommand(v1.nextState, delivery, { id: device.id }, nowSeconds())
+    const v2 = verifyCommand(c2.nextState, delivery, { id: device.id }, nowSeconds())
     assert.ok(v2.ok, JSON.stringify(v2))
     assert.equal(v2.command.id, two.id)
   })

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import { openDatabase } from '../db/open.js'
 import type { Database } from '../db/schema.js'
 import { GroupCommit, GroupCommitClosedError } from './group-commit.js'
@@ -49,5 +49,41 @@ describe('GroupCommit', () => {
     await commits.close()
     await queued
     await assert.rejects(commits.run(async () => 1), GroupCommitClosedError)
+  })
+
+  it('runs each collector once per batch with every value collected, lower phases first, inside the batch transaction', async () => {
+    const commits = new GroupCommit(db, { delayMs: 20 })
+    const calls: string[] = []
+    const insertOrgs = async (trx: Transaction<Database>, ids: readonly string[]) => {
+      calls.push(`orgs:${ids.join(',')}`)
+      await trx.insertInto('orgs').values(ids.map((id) => ({ id, name: id, created_at: 1 }))).execute()
+    }
+    const countOrgs = async (trx: Transaction<Database>) => {
+      const n = await trx.selectFrom('orgs').select('id').where('id', 'like', 'batch-%').execute()
+      calls.push(`count:${n.length}`)
+    }
+    await Promise.all(
+      ['batch-1', 'batch-2', 'batch-3'].map((id) =>
+        commits.run(async (_trx, batch) => {
+          batch.collect('count', 1, null, countOrgs) // registered first, runs after phase 0
+          batch.collect('orgs', 0, id, insertOrgs)
+        }),
+      ),
+    )
+    assert.deepEqual(calls, ['orgs:batch-1,batch-2,batch-3', 'count:3'])
+    await commits.close()
+  })
+
+  it('replays collected work item by item when the batch fails, so only the failing item fails', async () => {
+    const commits = new GroupCommit(db, { delayMs: 20 })
+    const insert = async (trx: Transaction<Database>, ids: readonly string[]) => {
+      await trx.insertInto('orgs').values(ids.map((id) => ({ id, name: id, created_at: 1 }))).execute()
+    }
+    const good = commits.run(async (_trx, batch) => batch.collect('orgs', 0, 'replay-ok', insert))
+    const bad = commits.run(async (_trx, batch) => batch.collect('orgs', 0, 'good', insert)) // 'good' exists: the batch fails
+    await good
+    await assert.rejects(bad)
+    assert.ok(await db.selectFrom('orgs').select('id').where('id', '=', 'replay-ok').executeTakeFirst())
+    await commits.close()
   })
 })

@@ -14,12 +14,17 @@
  *    was never sent).
  *
  * A rejection always raises an alert (G6): with the device-signed envelope
- * as evidence, and the delivery marked rejected. A repeated report (the
+ * as evidence, and the delivery marked rejected. An alert the device raised
+ * on its own account (palisade.alert/v1, e.g. AGENT_CHECKPOINT_STALE) is
+ * stored as an alert too, from the device's budget (alert-budget.ts), and
+ * acked with a null command id. A repeated report (the
  * agent re-sends its spool until acked) is acked again, stored once.
  */
 import {
+  ALERT_PAYLOAD_TYPE,
   dsse,
   isProtocolError,
+  parseAlert,
   parseCommandResult,
   parseRejection,
   REJECTION_PAYLOAD_TYPE,
@@ -35,19 +40,31 @@ import type { Database } from '../db/schema.js'
 import type { ReportFrame } from './frames.js'
 import type { GatewayErrorCode } from './gateway-codes.js'
 import type { AuthenticatedDevice, GatewayContext } from './gateway-context.js'
+import { completeDelivery, deviceSeen, insertResult } from './batched-writes.js'
+import type { AgentState } from './frames.js'
 import { settleDelivery } from './settle-delivery.js'
 
-/** What to answer a report with. */
+/** What to answer a report with; `seen` when the device's reported state was stored with the report. */
 export type ReportOutcome =
-  | { readonly ack: true; readonly commandId: string | null; readonly commandKey: string | null }
+  | { readonly ack: true; readonly commandId: string | null; readonly commandKey: string | null; readonly seen?: boolean }
   | { readonly ack: false; readonly code: GatewayErrorCode | ProtocolErrorCode; readonly message: string }
+
+/** What the connection knows that saves the handler work. */
+export interface ReportHints {
+  /** Whether this connection sent command `key` to the device and awaits its answer (so the delivery exists). */
+  readonly inFlight: (key: string) => boolean
+}
 
 /**
  * Checks and stores one report; never throws for bad input (only for
- * storage failures).
+ * storage failures). A result is stored with the device's reported state
+ * (last seen, root version, checkpoint size) in one group-commit item.
+ *
+ * @example
+ * const outcome = await handleReport(ctx, device, frame, { inFlight: (key) => sent.has(key) })
  */
-export async function handleReport(ctx: GatewayContext, device: AuthenticatedDevice, frame: ReportFrame): Promise<ReportOutcome> {
-  const payloadType = frame.type === 'result' ? RESULT_PAYLOAD_TYPE : REJECTION_PAYLOAD_TYPE
+export async function handleReport(ctx: GatewayContext, device: AuthenticatedDevice, frame: ReportFrame, hints?: ReportHints): Promise<ReportOutcome> {
+  const payloadType = frame.type === 'result' ? RESULT_PAYLOAD_TYPE : frame.type === 'alert' ? ALERT_PAYLOAD_TYPE : REJECTION_PAYLOAD_TYPE
   let payload: Uint8Array
   try {
     const envelope = dsse.parseEnvelope(frame.envelope)
@@ -61,6 +78,7 @@ export async function handleReport(ctx: GatewayContext, device: AuthenticatedDev
   } catch (e) {
     return refuse(isProtocolError(e) ? e.code : 'SRV_GATEWAY_MALFORMED', `the ${frame.type} envelope is not valid: ${messageOf(e)}`)
   }
+  if (frame.type === 'alert') return storeDeviceAlert(ctx, device, payload, frame.envelope)
   let report: CommandResult | Rejection
   try {
     report = frame.type === 'result' ? parseCommandResult(payload) : parseRejection(payload)
@@ -70,26 +88,34 @@ export async function handleReport(ctx: GatewayContext, device: AuthenticatedDev
   if (report.org !== device.org || report.deviceId !== device.id) {
     return refuseWithAlert(ctx, device, 'SRV_GATEWAY_REPORT_UNSOLICITED', report.commandId, `device ${device.id} signed a ${frame.type} naming another org or device`)
   }
-  return report.type === 'palisade.result/v1' ? storeResult(ctx, device, report, frame.envelope) : storeRejection(ctx, device, report, frame.envelope)
+  return report.type === 'palisade.result/v1'
+    ? storeResult(ctx, device, report, frame.envelope, frame.state, hints)
+    : storeRejection(ctx, device, report, frame.envelope)
 }
 
-async function storeResult(ctx: GatewayContext, device: AuthenticatedDevice, result: CommandResult, envelope: string): Promise<ReportOutcome> {
+async function storeResult(
+  ctx: GatewayContext,
+  device: AuthenticatedDevice,
+  result: CommandResult,
+  envelope: string,
+  state: AgentState | null,
+  hints: ReportHints | undefined,
+): Promise<ReportOutcome> {
   const key = commandKey(device.org, result.commandId)
-  const stored = await ctx.commits.run(async (trx) => {
-    const delivery = await deliveryOf(trx, key, device.id)
-    if (delivery === undefined) return false
-    await trx
-      .insertInto('results')
-      .values({ command_id: key, device_id: device.id, envelope, exit_code: result.exitCode, status: result.status, received_at: Date.now() })
-      .onConflict((oc) => oc.columns(['command_id', 'device_id']).doNothing())
-      .execute()
-    if (delivery !== 'completed') await settleDelivery(trx, key, device.id, 'completed')
+  // A delivery this connection sent exists (rows are never deleted): no need to look it up.
+  const known = hints?.inFlight(key) === true
+  const stored = await ctx.commits.run(async (trx, batch) => {
+    if (!known && (await deliveryOf(trx, key, device.id)) === undefined) return false
+    insertResult(batch, { command_id: key, device_id: device.id, envelope, exit_code: result.exitCode, status: result.status, received_at: Date.now() })
+    completeDelivery(batch, key, device.id)
+    if (state !== null) deviceSeen(batch, device.id, state)
     return true
   })
   if (!stored) {
     return refuseWithAlert(ctx, device, 'SRV_GATEWAY_REPORT_UNSOLICITED', result.commandId, `device ${device.id} sent a result for command ${result.commandId}, which was never delivered to it`)
   }
-  return { ack: true, commandId: result.commandId, commandKey: key }
+  ctx.metrics?.resultReceived()
+  return { ack: true, commandId: result.commandId, commandKey: key, seen: state !== null }
 }
 
 async function storeRejection(ctx: GatewayContext, device: AuthenticatedDevice, rejection: Rejection, envelope: string): Promise<ReportOutcome> {
@@ -101,7 +127,7 @@ async function storeRejection(ctx: GatewayContext, device: AuthenticatedDevice, 
   if (delivery === undefined && !ctx.alerts.take(device.id)) {
     return refuse('SRV_GATEWAY_RATE_LIMITED', 'too many reports that match no delivery; try again later')
   }
-  await ctx.commits.run(async (trx) => {
+  await ctx.commits.run(async (trx, batch) => {
     await raiseAlert(trx, {
       org: device.org,
       deviceId: device.id,
@@ -110,10 +136,39 @@ async function storeRejection(ctx: GatewayContext, device: AuthenticatedDevice, 
       commandId: rejection.commandId,
       details: { source: 'agent', at: rejection.at, envelope },
     })
-    if (key !== null && delivery !== undefined && delivery !== 'completed') await settleDelivery(trx, key, device.id, 'rejected')
+    if (key !== null && delivery !== undefined && delivery !== 'completed') await settleDelivery(trx, batch, key, device.id, 'rejected')
   })
   ctx.logger.warn({ org: device.org, deviceId: device.id, commandId: rejection.commandId, code: rejection.code }, 'device rejected a delivery')
+  ctx.metrics?.rejection(rejection.code)
+  ctx.metrics?.alert(rejection.code)
   return { ack: true, commandId: rejection.commandId, commandKey: key }
+}
+
+async function storeDeviceAlert(ctx: GatewayContext, device: AuthenticatedDevice, payload: Uint8Array, envelope: string): Promise<ReportOutcome> {
+  let alert
+  try {
+    alert = parseAlert(payload)
+  } catch (e) {
+    return refuse(isProtocolError(e) ? e.code : 'SRV_GATEWAY_MALFORMED', `the alert payload is not valid: ${messageOf(e)}`)
+  }
+  if (alert.org !== device.org || alert.deviceId !== device.id) {
+    return refuseWithAlert(ctx, device, 'SRV_GATEWAY_REPORT_UNSOLICITED', null, `device ${device.id} signed an alert naming another org or device`)
+  }
+  // Not tied to a delivery, so budgeted like unmatched rejections.
+  if (!ctx.alerts.take(device.id)) return refuse('SRV_GATEWAY_RATE_LIMITED', 'too many alerts from this device; try again later')
+  await ctx.commits.run((trx) =>
+    raiseAlert(trx, {
+      org: device.org,
+      deviceId: device.id,
+      code: alert.code,
+      message: alert.message,
+      commandId: null,
+      details: { source: 'agent', time: alert.time, ...alert.details, envelope },
+    }),
+  )
+  ctx.logger.warn({ org: device.org, deviceId: device.id, code: alert.code }, 'device raised an alert')
+  ctx.metrics?.alert(alert.code)
+  return { ack: true, commandId: null, commandKey: null }
 }
 
 /** The delivery's status, or undefined when the command was never meant for this device. */
@@ -132,6 +187,7 @@ async function refuseWithAlert(
   ctx.logger.warn({ org: device.org, deviceId: device.id, code, commandId }, 'refused a device report')
   if (ctx.alerts.take(device.id)) {
     await ctx.commits.run((trx) => raiseAlert(trx, { org: device.org, deviceId: device.id, code, message, commandId }))
+    ctx.metrics?.alert(code)
   }
   return refuse(code, message)
 }

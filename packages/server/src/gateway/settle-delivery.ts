@@ -6,16 +6,20 @@
 import type { Transaction } from 'kysely'
 import { OPEN_DELIVERY_STATUSES, type DeliveryStatus } from '../commands/command-status.js'
 import type { Database } from '../db/schema.js'
+import { doneIfClosed } from './batched-writes.js'
+import type { BatchScope } from './group-commit.js'
 
 /**
- * Sets the delivery's final status, then marks the command done if it was
- * the last open one. Run it inside the transaction that stores the answer.
+ * Sets the delivery's final status; the "was it the last open one?" check
+ * runs once per command at the end of the batch (batched-writes.ts). Run it
+ * inside the group-commit item that stores the answer.
  *
  * @example
- * await settleDelivery(trx, 'acme/cmd-1', 'dev-1', 'completed')
+ * await commits.run((trx, batch) => settleDelivery(trx, batch, 'acme/cmd-1', 'dev-1', 'rejected'))
  */
 export async function settleDelivery(
   trx: Transaction<Database>,
+  batch: BatchScope,
   key: string,
   deviceId: string,
   status: Exclude<DeliveryStatus, 'pending' | 'sent'>,
@@ -24,14 +28,5 @@ export async function settleDelivery(
   // An answer is final whenever it comes; expiry only closes what is still open.
   if (status === 'expired') update = update.where('status', 'in', OPEN_DELIVERY_STATUSES)
   await update.execute()
-  const open = await trx
-    .selectFrom('deliveries')
-    .select('device_id')
-    .where('command_id', '=', key)
-    .where('status', 'in', OPEN_DELIVERY_STATUSES)
-    .limit(1)
-    .executeTakeFirst()
-  if (open === undefined) {
-    await trx.updateTable('commands').set({ status: 'done' }).where('id', '=', key).where('status', 'in', ['logged', 'delivering']).execute()
-  }
+  doneIfClosed(batch, key)
 }

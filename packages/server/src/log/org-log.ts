@@ -16,6 +16,27 @@
  * Publishing is serialized per org and coalesced: callers that arrive while
  * a publish is running share the next one, so many commands share one
  * checkpoint and witnesses see one request per round, not per command.
+ *
+ * Freshness (re-publication): devices raise AGENT_CHECKPOINT_STALE when the
+ * newest checkpoint they saw is older, by witness cosignature time, than
+ * the root's checkpointMaxAgeSeconds. So a publish with nothing new to log
+ * re-collects cosignatures for the current size once the latest checkpoint
+ * is {@link refreshIntervalSeconds} old (C2SP witnesses cosign an unchanged
+ * size again, with a new timestamp, when offered it with old = size and an
+ * empty proof), and stores the re-cosigned note over the old one. The
+ * gateway calls publish for every org with a connected agent on a timer
+ * (agent-gateway.ts), so an honest, idle server keeps devices fresh. Every
+ * new or re-cosigned checkpoint is announced to {@link onPublished} listeners.
+ *
+ * Several server nodes (PostgreSQL): appends take the org's advisory lock
+ * in their transaction before reading the log head, and publications run
+ * under the org's session advisory lock (org-lock.ts), re-reading the head
+ * and the latest checkpoint once they hold it. So indexes are dense and
+ * never reused, witnesses are never offered two checkpoints at once, and
+ * no node ever publishes a second, different checkpoint of a size already
+ * published (which witnesses would rightly take for a fork). The leaf-hash
+ * cache (leaf-hashes.ts) reads whatever other nodes appended before a root
+ * is computed.
  */
 import { checkpoint, cosignature, dsse, formatRootLine, merkle, note, parseRoot, type Root } from '@palisade/protocol'
 import type { Kysely, Transaction } from 'kysely'
@@ -27,6 +48,8 @@ import { appendEntries, type LogEntryInput, type LogEntryKind } from './append-e
 import { collectCosignatures, type WitnessOutcome } from './cosign-checkpoint.js'
 import { cosignFirstCheckpoint, writeFirstCheckpoint, type FirstCheckpoint, type FirstCheckpointRequest } from './first-checkpoint.js'
 import { LeafHashes } from './leaf-hashes.js'
+import type { MerkleLevels } from './merkle-levels.js'
+import { lockAppend, PublishLock } from './org-lock.js'
 import { Lru } from './lru.js'
 import { PublishQueue } from './publish-queue.js'
 import { WitnessQuorumError } from './witness-quorum-error.js'
@@ -49,6 +72,14 @@ export interface OrgLogOptions {
   readonly logger?: LogSink
   /** Milliseconds since the epoch (default Date.now). */
   readonly now?: () => number
+  /** Where publication and witness latencies go (metrics/server-metrics.ts). */
+  readonly metrics?: LogMetricsSink
+}
+
+/** The slice of the server metrics the log reports to. */
+export interface LogMetricsSink {
+  checkpointPublished(org: string, size: number, seconds: number): void
+  witnessRequest(witness: string, seconds: number): void
 }
 
 /** A cosigned checkpoint as published. */
@@ -74,8 +105,33 @@ export interface LogEntry {
 /** Most entries one `entries` call returns. */
 export const MAX_ENTRIES_PAGE = 1000
 
+/** The longest an idle log goes without re-cosigning (when the root sets no shorter max age). */
+export const MAX_REFRESH_INTERVAL_SECONDS = 3600
+
+/**
+ * How old (seconds, by cosignature time) the latest checkpoint of a log
+ * under `root` may grow before a publish re-cosigns it: a quarter of the
+ * root's checkpointMaxAgeSeconds, at most an hour, so a device sees several
+ * chances to get a fresh one before it would raise a staleness alert.
+ *
+ * @example
+ * refreshIntervalSeconds(root) // 3600 for a 24 h max age (a quarter, 21600, is capped); 75 for 300 s
+ */
+export function refreshIntervalSeconds(root: Root): number {
+  const maxAge = root.checkpointMaxAgeSeconds
+  return maxAge === null ? MAX_REFRESH_INTERVAL_SECONDS : Math.min(Math.floor(maxAge / 4), MAX_REFRESH_INTERVAL_SECONDS)
+}
+
+/** Called with every checkpoint published or re-cosigned. Must not throw. */
+export type PublishListener = (orgId: string, published: PublishedCheckpoint) => void
+
+/** A failed re-cosigning is not retried sooner than this (witnesses may be down). */
+const REFRESH_RETRY_MS = 5 * 60 * 1000
+
 interface LogKey {
   readonly origin: string
+  /** The verifier key text, as a root names it. */
+  readonly verifierKey: string
   readonly signer: note.Signer
   readonly verifier: note.Verifier
 }
@@ -100,13 +156,22 @@ export class OrgLog {
   readonly #proofs = new Lru<string, readonly Uint8Array[]>(4096)
   readonly #treeRoots = new Lru<string, Uint8Array>(1024)
   readonly #queue = new PublishQueue<PublishedCheckpoint>()
+  readonly #listeners = new Set<PublishListener>()
+  /** Cosigned-at time (seconds) of the latest note per org, by note text. */
+  readonly #cosignedAt = new Lru<string, number | null>(1024)
+  /** When a re-cosigning last failed, per org (ms). */
+  readonly #refreshFailedAt = new Map<string, number>()
+  readonly #lock: PublishLock
+  readonly #metrics: LogMetricsSink | undefined
 
   constructor(options: OrgLogOptions) {
     this.#db = options.db
-    this.#client = options.witnessClient ?? httpWitnessClient()
+    this.#metrics = options.metrics
+    this.#client = timedClient(options.witnessClient ?? httpWitnessClient(), options.metrics)
     this.#logger = options.logger
     this.#now = options.now ?? Date.now
     this.#leaves = new LeafHashes(options.db)
+    this.#lock = new PublishLock(options.db)
   }
 
   /**
@@ -125,8 +190,13 @@ export class OrgLog {
    */
   async append(orgId: string, entries: readonly LogEntryInput[], trx?: Transaction<Database>): Promise<number[]> {
     const now = this.#now()
-    if (trx !== undefined) return appendEntries(trx, orgId, entries, now)
-    return withTransaction(this.#db, (t) => appendEntries(t, orgId, entries, now))
+    const run = async (t: Kysely<Database>): Promise<number[]> => {
+      // Before the head is read: see the module comment on several nodes.
+      await lockAppend(t, orgId)
+      return appendEntries(t, orgId, entries, now)
+    }
+    if (trx !== undefined) return run(trx)
+    return withTransaction(this.#db, run)
   }
 
   /**
@@ -141,7 +211,19 @@ export class OrgLog {
    * const { size, note } = await log.publish('acme')
    */
   publish(orgId: string): Promise<PublishedCheckpoint> {
-    return this.#queue.run(orgId, (org) => this.#publishNow(org))
+    return this.#queue.run(orgId, (org) => this.#lock.run(org, () => this.#publishNow(org)))
+  }
+
+  /**
+   * Registers a listener for every checkpoint published or re-cosigned
+   * (the gateway pushes them to connected agents); returns its removal.
+   *
+   * @example
+   * const off = log.onPublished((org, { size }) => gateway.checkpointPublished(org))
+   */
+  onPublished(listener: PublishListener): () => void {
+    this.#listeners.add(listener)
+    return () => void this.#listeners.delete(listener)
   }
 
   /** The latest cosigned checkpoint, or null when none was published. */
@@ -210,8 +292,7 @@ export class OrgLog {
     const key = `${orgId}\0i\0${index}\0${size}`
     const cached = this.#proofs.get(key)
     if (cached !== undefined) return cached
-    const hashes = await this.#prefix(orgId, size)
-    const proof = merkle.inclusionProofFromLeafHashes(hashes, index)
+    const proof = (await this.#tree(orgId, size)).inclusion(index, size)
     this.#proofs.set(key, proof)
     return proof
   }
@@ -229,8 +310,7 @@ export class OrgLog {
     const key = `${orgId}\0c\0${from}\0${to}`
     const cached = this.#proofs.get(key)
     if (cached !== undefined) return cached
-    const hashes = await this.#prefix(orgId, to)
-    const proof = merkle.consistencyProofFromLeafHashes(hashes, from, to)
+    const proof = (await this.#tree(orgId, to)).consistency(from, to)
     this.#proofs.set(key, proof)
     return proof
   }
@@ -269,11 +349,55 @@ export class OrgLog {
     const size = await this.size(orgId)
     if (size === 0) throw new ServerError('SRV_NOT_FOUND', `org ${orgId} has no log`)
     const latest = await this.latest(orgId)
-    if (latest !== null && latest.size >= size) return { size: latest.size, note: latest.note }
+    let refresh = false
+    if (latest !== null && latest.size >= size) {
+      // Nothing new: re-cosign the same size if it is getting old (see the module comment).
+      if (!(await this.#refreshDue(orgId, latest))) return { size: latest.size, note: latest.note }
+      refresh = true
+    }
+    try {
+      const started = performance.now()
+      const published = await this.#cosignAndStore(orgId, refresh ? latest!.size : size, refresh)
+      this.#metrics?.checkpointPublished(orgId, published.size, (performance.now() - started) / 1000)
+      this.#refreshFailedAt.delete(orgId)
+      for (const l of this.#listeners) l(orgId, published)
+      return published
+    } catch (e) {
+      if (!refresh) throw e
+      // A failed refresh changes nothing: the latest checkpoint still stands.
+      this.#refreshFailedAt.set(orgId, this.#now())
+      this.#logger?.warn({ org: orgId, err: (e as Error).message }, 'could not re-cosign the latest checkpoint')
+      return { size: latest!.size, note: latest!.note }
+    }
+  }
 
-    const [key, { root, line }] = await Promise.all([this.#logKey(orgId), this.#currentRoot(orgId)])
-    const hashes = await this.#prefix(orgId, size)
-    const rootHash = this.#treeRoot(orgId, hashes)
+  /** True when the latest checkpoint is older (by its cosigned-at time) than the refresh interval of the root in force. */
+  async #refreshDue(orgId: string, latest: LatestCheckpoint): Promise<boolean> {
+    const failed = this.#refreshFailedAt.get(orgId)
+    if (failed !== undefined && this.#now() - failed < REFRESH_RETRY_MS) return false
+    const { root } = await this.#currentRoot(orgId)
+    const key = await this.#logKey(orgId, root.log.key)
+    let at = this.#cosignedAt.get(latest.note)
+    if (at === undefined) {
+      try {
+        at = checkpoint.openCosignedCheckpoint(latest.note, {
+          origin: root.log.origin,
+          logVerifier: key.verifier,
+          witnesses: root.witnesses.keys.map((k) => cosignature.witnessVerifierFromString(k)),
+          quorum: root.witnesses.quorum,
+        }).cosignedAt
+      } catch {
+        at = null // e.g. cosigned under an older root's witnesses: re-cosign under the current one
+      }
+      this.#cosignedAt.set(latest.note, at)
+    }
+    return at === null || this.#now() / 1000 - at >= refreshIntervalSeconds(root)
+  }
+
+  async #cosignAndStore(orgId: string, size: number, refresh: boolean): Promise<PublishedCheckpoint> {
+    const { root, line } = await this.#currentRoot(orgId)
+    const key = await this.#logKey(orgId, root.log.key)
+    const rootHash = this.#treeRoot(orgId, size, await this.#tree(orgId, size))
     // The root line names the newest stored root: devices that were not
     // given it refuse (PROTO_ROOT_STALE), witnesses that know a newer one refuse to cosign.
     const body = checkpoint.format({ origin: key.origin, size, rootHash, extensions: [line] })
@@ -304,7 +428,10 @@ export class OrgLog {
     }
     const now = this.#now()
     await withTransaction(this.#db, async (trx) => {
-      if (ok) {
+      if (ok && refresh) {
+        // Same size, same root hash, newer cosignatures: the note devices get from now on.
+        await trx.updateTable('checkpoints').set({ note: result.note }).where('org_id', '=', orgId).where('size', '=', size).execute()
+      } else if (ok) {
         await trx
           .insertInto('checkpoints')
           .values({ org_id: orgId, size, root_hash: rootHash, note: result.note, cosigned: 1, created_at: now })
@@ -316,7 +443,7 @@ export class OrgLog {
     if (!ok) {
       // Another node may have published over these entries meanwhile.
       const after = await this.latest(orgId)
-      if (after !== null && after.size >= size) return { size: after.size, note: after.note }
+      if (!refresh && after !== null && after.size >= size) return { size: after.size, note: after.note }
       throw quorumError(size, quorum, result.cosigners, result.outcomes)
     }
     // Another node may have stored this size first: its note is the one.
@@ -329,29 +456,37 @@ export class OrgLog {
     return Object.freeze({ size, note: stored.note })
   }
 
-  async #prefix(orgId: string, size: number): Promise<readonly Uint8Array[]> {
+  /** The org's tree, holding at least `size` entries; SRV_VALIDATION beyond the log's size. */
+  async #tree(orgId: string, size: number): Promise<MerkleLevels> {
     const have = await this.size(orgId)
     if (size > have) throw invalid(`size ${size} exceeds the log size ${have}`)
-    return this.#leaves.prefix(orgId, size)
+    return this.#leaves.tree(orgId, size)
   }
 
-  #treeRoot(orgId: string, hashes: readonly Uint8Array[]): Uint8Array {
-    const key = `${orgId}\0${hashes.length}`
+  #treeRoot(orgId: string, size: number, tree: MerkleLevels): Uint8Array {
+    const key = `${orgId}\0${size}`
     let root = this.#treeRoots.get(key)
     if (root === undefined) {
-      root = merkle.rootFromLeafHashes(hashes)
+      root = size === 0 ? merkle.rootFromLeafHashes([]) : tree.root(size)
       this.#treeRoots.set(key, root)
     }
     return root
   }
 
-  async #logKey(orgId: string): Promise<LogKey> {
+  /**
+   * The org's log key; `named` is the key the newest root names. A rotation
+   * to a new log key (roots/rotate-root.ts) replaces the stored key in the
+   * transaction that stores the root, possibly on another node: a cached
+   * key that is not the one the root names is read again.
+   */
+  async #logKey(orgId: string, named: string): Promise<LogKey> {
     const cached = this.#keys.get(orgId)
-    if (cached !== undefined) return cached
+    if (cached !== undefined && cached.verifierKey === named) return cached
     const row = await this.#db.selectFrom('log_keys').selectAll().where('org_id', '=', orgId).executeTakeFirst()
     if (row === undefined) throw new ServerError('SRV_NOT_FOUND', `org ${orgId} has no log key`)
     const key: LogKey = Object.freeze({
       origin: row.origin,
+      verifierKey: row.verifier_key,
       signer: await note.signerFromString(row.signer_key),
       verifier: note.verifierFromString(row.verifier_key),
     })
@@ -387,6 +522,21 @@ export class OrgLog {
     for (const o of outcomes) {
       if (!o.ok) this.#logger?.warn({ org, witness: o.name, url: o.url, reason: o.reason }, 'witness did not cosign')
     }
+  }
+}
+
+/** The witness client, timing each request by witness host when metrics are on. */
+function timedClient(client: WitnessClient, metrics: LogMetricsSink | undefined): WitnessClient {
+  if (metrics === undefined) return client
+  return {
+    async addCheckpoint(url, request) {
+      const started = performance.now()
+      try {
+        return await client.addCheckpoint(url, request)
+      } finally {
+        metrics.witnessRequest(URL.canParse(url) ? new URL(url).host : 'invalid', (performance.now() - started) / 1000)
+      }
+    },
   }
 }
 

@@ -96,12 +96,12 @@ describe('roots', () => {
     assert.equal((await postRoot({ envelope: v3b })).json().code, 'PROTO_ROOT_SIG')
   })
 
-  it('refuses a root that changes the log key (the server cannot sign with a key it does not hold)', async () => {
+  it('refuses a root that changes the log key to one that is not the pending key (the server cannot sign with a key it does not hold)', async () => {
     const otherKey = note.formatVerifierKey(org.origin, new Uint8Array(32).fill(5))
     const v3 = await signRoot(rootV(3, [ALICE, BOB, DAVE], { logKey: otherKey }), [ALICE, BOB])
     const res = await postRoot({ envelope: v3 })
     assert.deepEqual([res.statusCode, res.json().code], [400, 'SRV_VALIDATION'])
-    assert.match(res.json().errors[0].message, /log origin and key/)
+    assert.match(res.json().errors[0].message, /root\.log\.key must be the current log key, or the pending one/)
   })
 
   it('needs a URL for a witness the new root adds, then publishes under the new witness set', async () => {

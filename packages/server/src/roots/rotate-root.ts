@@ -3,10 +3,13 @@
  * protocol `verifyRootUpdate` says a root threshold of version N's admin
  * keys AND of its own signed it (G3), then store it, log it and publish.
  *
- * The new root must keep this server's log key and origin (the server
- * cannot sign with a key it does not hold; log key rotation is not
- * supported), and every witness it names needs a URL: known ones keep
- * theirs, new ones come in `witnesses`.
+ * The new root must keep the log origin, and its log key must be either
+ * the current one or the org's pending key (made by `incident
+ * rotate-credentials`): the server cannot sign with a key it does not
+ * hold. A new key takes over in the same transaction that stores the root,
+ * so the checkpoint published with the rotation is the first signed with
+ * it. Every witness the root names needs a URL: known ones keep theirs,
+ * new ones come in `witnesses`.
  *
  * Stored and logged in one transaction, then published. If the witnesses
  * do not reach the quorum the rotation stays stored and logged (a log
@@ -71,8 +74,21 @@ export async function rotateRoot(deps: RotateDeps, orgId: string, request: Rotat
   const version = next.root.version
 
   const errors: FieldError[] = []
-  if (next.root.log.origin !== trusted.root.log.origin || next.root.log.key !== trusted.root.log.key) {
-    errors.push({ path: '/body/envelope', message: 'root.log must keep the log origin and key of the current root (log key rotation is not supported)' })
+  // A new log key is accepted only when it is the org's pending key (made by
+  // incident/rotate-credentials.ts): the server must hold the signer of
+  // whatever key the root names, or no checkpoint could verify again.
+  let pendingKey: { readonly signer_key: string; readonly verifier_key: string } | undefined
+  if (next.root.log.origin !== trusted.root.log.origin) {
+    errors.push({ path: '/body/envelope', message: 'root.log must keep the log origin of the current root' })
+  } else if (next.root.log.key !== trusted.root.log.key) {
+    pendingKey = await db.selectFrom('pending_log_keys').select(['signer_key', 'verifier_key']).where('org_id', '=', orgId).executeTakeFirst()
+    if (pendingKey === undefined || pendingKey.verifier_key !== next.root.log.key) {
+      pendingKey = undefined
+      errors.push({
+        path: '/body/envelope',
+        message: 'root.log.key must be the current log key, or the pending one from `incident rotate-credentials` (the server holds no other signer)',
+      })
+    }
   }
   const given = request.witnesses ?? []
   errors.push(...witnessFieldErrors(given))
@@ -103,6 +119,17 @@ export async function rotateRoot(deps: RotateDeps, orgId: string, request: Rotat
         .values({ org_id: orgId, key: w.key, url: w.url, last_size: null, created_at: t })
         .onConflict((oc) => oc.columns(['org_id', 'key']).doUpdateSet({ url: w.url }))
         .execute()
+    }
+    if (pendingKey !== undefined) {
+      // The switch: from this commit on, every checkpoint (the one published
+      // below, which names this root, first) is signed with the new key.
+      const switched = await trx
+        .updateTable('log_keys')
+        .set({ signer_key: pendingKey.signer_key, verifier_key: pendingKey.verifier_key, created_at: t })
+        .where('org_id', '=', orgId)
+        .executeTakeFirst()
+      if (Number(switched.numUpdatedRows) !== 1) throw new ServerError('SRV_INTERNAL', `org ${orgId} has no log key to replace`)
+      await trx.deleteFrom('pending_log_keys').where('org_id', '=', orgId).where('verifier_key', '=', pendingKey.verifier_key).execute()
     }
     await log.append(orgId, [{ kind: 'root', refId: String(version), data: utf8(text) }], trx)
   })

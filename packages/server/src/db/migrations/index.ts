@@ -13,6 +13,8 @@ import { initialMigration } from './0001-initial.js'
 import { logAndWitnessesMigration } from './0002-log-and-witnesses.js'
 import { commandsAndGatewayMigration } from './0003-commands-and-gateway.js'
 import { directoryAndAccountsMigration } from './0004-directory-and-accounts.js'
+import { adminInvitationsMigration } from './0005-admin-invitations.js'
+import { devicePackagesMigration } from './0006-device-packages.js'
 
 /** Every migration, by name, as factories of a dialect's column types. */
 export const MIGRATIONS: Readonly<Record<string, (t: ColumnTypes) => Migration>> = Object.freeze({
@@ -20,6 +22,8 @@ export const MIGRATIONS: Readonly<Record<string, (t: ColumnTypes) => Migration>>
   '0002-log-and-witnesses': logAndWitnessesMigration,
   '0003-commands-and-gateway': commandsAndGatewayMigration,
   '0004-directory-and-accounts': directoryAndAccountsMigration,
+  '0005-admin-invitations': adminInvitationsMigration,
+  '0006-device-packages': devicePackagesMigration,
 })
 
 /**
