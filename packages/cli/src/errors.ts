@@ -15,8 +15,8 @@
 export interface CliErrorDoc {
   readonly summary: string
   readonly hint: string
-  /** 2 for "the command line itself is wrong", 1 for everything else. */
-  readonly exit: 1 | 2
+  /** 2 for "the command line itself is wrong", 3 for "palisade monitor --once saw an anomaly", 1 for everything else. */
+  readonly exit: 1 | 2 | 3
 }
 
 /** The documented codes. Each has a summary, a default hint and an exit status. */
@@ -176,6 +176,11 @@ export const CLI_ERROR_CODES = {
     hint: 'read each witness\'s answer above; fix or reach them (each must know the log: `palisade witness add-log --key … --root-fingerprint …`), then run `palisade root upload` again',
     exit: 1,
   },
+  CLI_MONITOR_ANOMALIES: {
+    summary: '`palisade monitor --once` saw at least one anomaly (MON_* lines on stdout)',
+    hint: 'read the MON_* lines above; a fork, a bad signature or a bad proof means the server lied: treat it as compromised',
+    exit: 3,
+  },
   CLI_INTERNAL: {
     summary: 'an unexpected error: a bug in palisade',
     hint: 'set PALISADE_DEBUG=1 to see the stack trace, and report it',
@@ -221,8 +226,8 @@ export class CliError<C extends CliErrorCode = CliErrorCode> extends Error {
     this.details = options.details === undefined ? undefined : Object.freeze({ ...options.details })
   }
 
-  /** The process exit status for this error: 2 for usage errors, else 1. */
-  get exitCode(): 1 | 2 {
+  /** The process exit status for this error: 2 for usage errors, 3 for monitor anomalies, else 1. */
+  get exitCode(): 1 | 2 | 3 {
     return CLI_ERROR_CODES[this.code].exit
   }
 }

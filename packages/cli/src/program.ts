@@ -25,6 +25,12 @@ import * as log from './commands/log.js'
 import * as server from './commands/server.js'
 import * as witness from './commands/witness.js'
 import * as incident from './commands/incident.js'
+import * as monitor from './commands/monitor.js'
+import * as sim from './commands/sim.js'
+import * as apiKey from './commands/api-key.js'
+import * as audit from './commands/audit.js'
+import * as people from './commands/people.js'
+import * as groups from './commands/groups.js'
 
 /** Adds one command (or command group) to the program. */
 export type Register = (program: Command, ctx: CliContext) => void
@@ -38,12 +44,18 @@ export const COMMANDS: readonly Register[] = [
   token.register,
   command.register,
   devices.register,
+  people.register,
+  groups.register,
   alerts.register,
   log.register,
+  audit.register,
+  monitor.register,
   incident.register,
   server.register,
   witness.register,
   agent.register,
+  sim.register,
+  apiKey.register,
 ]
 
 /** Global options that take a value (for finding the command path in argv). */

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { cosignature, toBase64 } from '@palisade/protocol'
 import { testKey } from '../testing/test-org.test.helper.js'
-import { parseAdminOption, parseOrgId, parseThresholdsOption, parseWitnessOption } from './root-options.js'
+import { parseAdminOption, parseMonitorUrlOption, parseOrgId, parseThresholdsOption, parseWitnessOption } from './root-options.js'
 
 describe('parseAdminOption', () => {
   const k = testKey('a')
@@ -50,5 +50,17 @@ describe('parseOrgId', () => {
   it('accepts protocol org ids only', () => {
     assert.equal(parseOrgId('acme-1'), 'acme-1')
     for (const bad of ['Acme', '-acme', 'a_b', '', 'a'.repeat(64)]) assert.throws(() => parseOrgId(bad), { code: 'CLI_ARG_INVALID' }, bad)
+  })
+})
+
+describe('parseMonitorUrlOption', () => {
+  it('accepts an https URL and a loopback http URL', () => {
+    assert.equal(parseMonitorUrlOption('https://monitor.example.com/acme'), 'https://monitor.example.com/acme')
+    assert.equal(parseMonitorUrlOption('http://127.0.0.1:8088'), 'http://127.0.0.1:8088')
+  })
+  it('refuses plain http elsewhere, a trailing slash, credentials and a query (CLI_ARG_INVALID)', () => {
+    for (const bad of ['http://monitor.example.com', 'https://m.example.com/', 'https://u:p@m.example.com', 'https://m.example.com?x=1', 'monitor']) {
+      assert.throws(() => parseMonitorUrlOption(bad), { code: 'CLI_ARG_INVALID' }, bad)
+    }
   })
 })

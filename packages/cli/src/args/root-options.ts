@@ -4,7 +4,7 @@
  * one number for all four) and witnesses (`VKEY@URL`). Each parser checks
  * its value completely and throws CLI_ARG_INVALID with what is accepted.
  */
-import { ACTION_KINDS, ORG_ID_RE, cosignature, fromBase64, type ActionKind } from '@palisade/protocol'
+import { ACTION_KINDS, ORG_ID_RE, cosignature, fromBase64, isProtocolError, parseMonitorUrl, type ActionKind } from '@palisade/protocol'
 import { CliError } from '../errors.js'
 import { parseServerUrl, quote } from '../validate.js'
 
@@ -122,4 +122,23 @@ export function parseWitnessOption(value: string): WitnessSpec {
     return invalid((e as Error).message)
   }
   return { key, url }
+}
+
+/**
+ * Parses `--monitor-url <url>`: where agents also send every rejection and
+ * alert (protocol parseMonitorUrl: https, or http for loopback only; no
+ * trailing slash, query or fragment).
+ *
+ * @example
+ * parseMonitorUrlOption('https://monitor.example.com/acme') // 'https://monitor.example.com/acme'
+ */
+export function parseMonitorUrlOption(value: string): string {
+  try {
+    return parseMonitorUrl(value, '--monitor-url')
+  } catch (e) {
+    if (!isProtocolError(e)) throw e
+    throw new CliError('CLI_ARG_INVALID', `invalid --monitor-url ${quote(value)}: ${e.message}`, {
+      hint: 'give the base URL of a monitor (agents POST to <url>/palisade/v1/reports), e.g. https://monitor.example.com',
+    })
+  }
 }

@@ -12,7 +12,6 @@ import { checkpoint, cosignature, equalBytes, merkle, note, toBase64, type Signe
 import type { AuditEntry, RootInForce } from './audit-entries.js'
 import { cause, reason } from './audit-entries.js'
 import type { FindingList } from './findings.js'
-import { TreeFrontier } from './tree-frontier.js'
 
 /** A checkpoint note and the size the server listed it under (undefined for the "latest" one). */
 export interface AuditCheckpoint {
@@ -145,11 +144,11 @@ function openUnderRoots(
 /** The Merkle root of the first s entries, for each s in `sizes` that is at most entries.length. */
 function prefixRoots(entries: readonly AuditEntry[], sizes: ReadonlySet<number>): Map<number, Uint8Array> {
   const out = new Map<number, Uint8Array>()
-  const tree = new TreeFrontier()
+  const tree = merkle.Frontier.empty()
   if (sizes.has(0)) out.set(0, tree.root())
   const last = Math.min(entries.length, Math.max(0, ...sizes))
   for (let i = 0; i < last; i++) {
-    tree.append(merkle.leafHash(entries[i]!.data))
+    tree.append(entries[i]!.data)
     if (sizes.has(tree.size)) out.set(tree.size, tree.root())
   }
   return out

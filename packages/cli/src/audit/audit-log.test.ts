@@ -3,7 +3,6 @@ import assert from 'node:assert/strict'
 import { dsse, merkle, toBase64, utf8 } from '@palisade/protocol'
 import { NOW, TestOrg, testKey, type TestEntry } from '../testing/test-org.test.helper.js'
 import { auditLog, type AuditInput, type AuditReport } from './audit-log.js'
-import { TreeFrontier } from './tree-frontier.js'
 
 /** An org with root v1 and three commands, checkpoints at sizes 1, 3 and 4. */
 async function goodLog(): Promise<{ org: TestOrg; input: AuditInput }> {
@@ -247,18 +246,5 @@ describe('auditLog', () => {
       const r = auditLog({ ...input, entries: replaceEntry(input.entries, i, data), checkpoints })
       assert.equal(typeof r.ok, 'boolean')
     }
-  })
-})
-
-describe('TreeFrontier', () => {
-  it('gives merkle.rootHash of every prefix, from 0 to 70 leaves', () => {
-    const leaves = Array.from({ length: 70 }, (_, i) => utf8(`leaf ${i}`))
-    const t = new TreeFrontier()
-    assert.deepEqual(t.root(), merkle.rootHash([]))
-    leaves.forEach((d, i) => {
-      t.append(merkle.leafHash(d))
-      assert.deepEqual(t.root(), merkle.rootHash(leaves.slice(0, i + 1)), `size ${i + 1}`)
-    })
-    assert.equal(t.size, 70)
   })
 })

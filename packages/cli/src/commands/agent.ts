@@ -1,13 +1,16 @@
 /**
  * `palisade agent …`: this machine as a managed device.
  *
- *     palisade agent enroll --server <url> --token <token> --fingerprint <fp> [--state-dir <dir>]
- *     palisade agent run    [--state-dir <dir>] [--policy <file>]
+ *     palisade agent enroll --server <url> [--fallback-server <url>…] --token <token> --fingerprint <fp> [--state-dir <dir>]
+ *     palisade agent run    [--state-dir <dir>] [--policy <file>] [--server <url>] [--fallback-server <url>…]
  *     palisade agent status [--state-dir <dir>]
  *
  * `--server` is the global option (the install command that
  * `palisade token create` prints puts it after `enroll`, which commander
- * accepts). The state directory defaults to /var/lib/palisade-agent when
+ * accepts). `--fallback-server` (repeatable) names other nodes of the same
+ * server: the agent moves to the next URL whenever a connection ends.
+ * Given to `enroll`, the list is kept in the state directory; given to
+ * `run` (with or without `--server`), it is used for that run only. The state directory defaults to /var/lib/palisade-agent when
  * run as root (the systemd service), else ~/.palisade-agent. The token is
  * never printed, not even in an error. `agent run` runs until SIGINT or
  * SIGTERM, then closes the connection and waits for a command in progress
@@ -40,28 +43,35 @@ export function register(program: Command, ctx: CliContext): void {
   const stateDirOption = (): Option =>
     new Option('--state-dir <dir>', 'agent state directory (default: /var/lib/palisade-agent as root, else ~/.palisade-agent)').argParser(parseStateDir)
 
+  const fallbackOption = (): Option =>
+    new Option('--fallback-server <url>', 'another node of the same server, tried when a connection ends (repeatable)').argParser(collectServerUrl)
+
   agent
     .command('enroll')
     .description('enroll this machine: make its device key, verify the org root against --fingerprint, register with --server')
     .requiredOption('--token <token>', 'the one-time enrollment token from the install command', parseToken)
     .requiredOption('--fingerprint <fp>', 'SHA-256 fingerprint of the org root (64 hex digits), from your admins', parseFingerprint)
     .addOption(stateDirOption())
+    .addOption(fallbackOption())
     .addHelpText('after', '\nAlso required: --server <url>, the server to enroll with (a global option, accepted after `enroll` too).')
-    .action(async (opts: { token: string; fingerprint: string; stateDir?: string }, cmd: Command) => {
+    .action(async (opts: { token: string; fingerprint: string; stateDir?: string; fallbackServer?: string[] }, cmd: Command) => {
       const inv = ctx.invocation(cmd)
       if (inv.server === undefined) {
         throw new CliError('CLI_USAGE', 'agent enroll needs --server <url>', { hint: 'run the install command exactly as `palisade token create` printed it' })
       }
       const stateDir = opts.stateDir ?? defaultStateDir()
-      const e = await translate(() => enroll({ server: inv.server!, token: opts.token, fingerprint: opts.fingerprint, stateDir }))
+      const e = await translate(() =>
+        enroll({ server: inv.server!, fallbackServers: opts.fallbackServer ?? [], token: opts.token, fingerprint: opts.fingerprint, stateDir }),
+      )
       inv.out.result(
-        { deviceId: e.deviceId, org: e.org, server: e.server, keyId: e.keyId, publicKey: e.publicKey, fingerprint: e.fingerprint, rootVersion: e.rootVersion, stateDir: e.stateDir },
+        { deviceId: e.deviceId, org: e.org, server: e.server, servers: [...e.servers], keyId: e.keyId, publicKey: e.publicKey, fingerprint: e.fingerprint, rootVersion: e.rootVersion, stateDir: e.stateDir },
         () =>
           `Enrolled this machine as device ${quote(e.deviceId)} of org ${quote(e.org)}.\n` +
           formatFields([
             ['device id', e.deviceId],
             ['org', e.org],
             ['server', e.server],
+            ...(e.servers.length > 1 ? ([['fallback servers', e.servers.slice(1).join(', ')]] as [string, string][]) : []),
             ['device key id', e.keyId],
             ['root version', String(e.rootVersion)],
             ['state dir', e.stateDir],
@@ -75,13 +85,20 @@ export function register(program: Command, ctx: CliContext): void {
     .description('run the agent until SIGINT or SIGTERM: verify and run quorum-signed commands, report results and inventory')
     .addOption(stateDirOption())
     .addOption(new Option('--policy <file>', `local policy file (default: ${LOCAL_POLICY_PATH}; missing = remote commands allowed)`).argParser(parseFile))
-    .action(async (opts: { stateDir?: string; policy?: string }, cmd: Command) => {
+    .addOption(fallbackOption())
+    .action(async (opts: { stateDir?: string; policy?: string; fallbackServer?: string[] }, cmd: Command) => {
       const inv = ctx.invocation(cmd)
       const stateDir = opts.stateDir ?? defaultStateDir()
+      // --server / --fallback-server on run: this run's list, the enrolled server first unless --server names another.
+      const fallbacks = opts.fallbackServer ?? []
+      const servers =
+        inv.server === undefined && fallbacks.length === 0
+          ? undefined
+          : [inv.server ?? (await translate(() => agentStatus(stateDir))).server, ...fallbacks]
       const logger = lineLogger((line) => void ctx.deps.stderr.write(line), inv.json)
       // bin.ts runs this without the JIT, where OpenSSL's SHA-256 is the fast one.
       installCryptoProvider(nodeCryptoNativeHash)
-      await translate(() => runAgentUntilSignal({ stateDir, policyPath: opts.policy, logger }))
+      await translate(() => runAgentUntilSignal({ stateDir, policyPath: opts.policy, logger, servers }))
       inv.out.result({ stopped: true, stateDir: resolve(stateDir) }, () => 'palisade agent stopped')
     })
 
@@ -153,6 +170,20 @@ export function parseFingerprint(value: string): string {
     })
   }
   return fp
+}
+
+/** Collects a repeatable server URL option (http or https, no credentials, query or fragment). */
+function collectServerUrl(value: string, previous: string[] | undefined): string[] {
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw new CliError('CLI_ARG_INVALID', `invalid --fallback-server ${quote(value)}: an http(s) URL without credentials, query or fragment`)
+  }
+  return [...(previous ?? []), url.href.replace(/\/+$/, '')]
 }
 
 function parseStateDir(value: string): string {

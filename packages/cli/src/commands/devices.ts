@@ -3,6 +3,8 @@
  *
  *     palisade devices list
  *     palisade devices show <id>
+ *     palisade devices assign <device-id> <person-id|username>
+ *     palisade devices unassign <device-id>
  *
  * What is shown is the server's bookkeeping and the devices' own inventory
  * reports; nothing here is a trust decision.
@@ -11,6 +13,9 @@ import type { Command } from 'commander'
 import { ID_RE } from '@palisade/protocol'
 import type { CliContext } from '../context.js'
 import { CliError } from '../errors.js'
+import { referenceArgument } from '../args/directory-options.js'
+import { bindDevice } from '../http/directory-api.js'
+import { resolvePerson } from '../http/directory-lookup.js'
 import { getDevice, listDevices } from '../http/org-api.js'
 import { openOrgSession } from '../http/session.js'
 import { formatFields, formatTable } from '../io/output.js'
@@ -56,6 +61,29 @@ export function register(program: Command, ctx: CliContext): void {
           ...inventoryRows(d.inventory),
         ]),
       )
+    })
+
+  devices
+    .command('assign')
+    .description('bind a device to the person who uses it (needs the `devices` or `admin` scope)')
+    .argument('<device-id>', 'the device id', parseDeviceId)
+    .argument('<person>', 'person id or username', referenceArgument('person'))
+    .action(async (deviceId: string, ref: string, _opts: unknown, cmd: Command) => {
+      const inv = ctx.invocation(cmd)
+      const s = await openOrgSession(inv)
+      const person = await resolvePerson(s, ref)
+      const b = await bindDevice(s, deviceId, person.id)
+      inv.out.result({ deviceId: b.deviceId, personId: b.personId, username: person.username }, () => `Device ${b.deviceId} is now bound to ${quote(person.username)} (${person.id}).`)
+    })
+
+  devices
+    .command('unassign')
+    .description('unbind a device from its person (harmless when it has none)')
+    .argument('<device-id>', 'the device id', parseDeviceId)
+    .action(async (deviceId: string, _opts: unknown, cmd: Command) => {
+      const inv = ctx.invocation(cmd)
+      const b = await bindDevice(await openOrgSession(inv), deviceId, null)
+      inv.out.result({ deviceId: b.deviceId, personId: null }, () => `Device ${b.deviceId} is bound to nobody.`)
     })
 }
 

@@ -3,6 +3,10 @@
  *
  *     palisade incident freeze --out <file> [--fingerprint <fp>]
  *     palisade incident unfreeze --out <file> [--fingerprint <fp>]
+ *     palisade incident rotate-credentials --out <file> --yes [--fingerprint <fp>]
+ *
+ * rotate-credentials (incident-rotate.ts) revokes and reissues every
+ * credential the server issued and drafts a root version with a new log key.
  *
  * A freeze is a root rotation that changes one field, `frozen`: every
  * device that follows the chain to the frozen version refuses every command
@@ -16,6 +20,7 @@
 import type { Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { parseFingerprint } from '../trust/pins.js'
+import { registerRotateCredentials } from './incident-rotate.js'
 import { draftRotation } from './root-rotation.js'
 
 interface IncidentOptions {
@@ -25,7 +30,7 @@ interface IncidentOptions {
 
 /** Registers `palisade incident` and its subcommands. */
 export function register(program: Command, ctx: CliContext): void {
-  const incident = program.command('incident').description('incident response: freeze and unfreeze every device of the org')
+  const incident = program.command('incident').description('incident response: rotate every credential, freeze and unfreeze every device of the org')
 
   incident
     .command('freeze')
@@ -52,4 +57,6 @@ export function register(program: Command, ctx: CliContext): void {
         after: 'Before uploading: make sure the cause of the freeze is dealt with (keys rotated with `palisade root rotate`, server rebuilt).',
       })
     })
+
+  registerRotateCredentials(incident, ctx)
 }

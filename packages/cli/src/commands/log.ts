@@ -48,7 +48,7 @@ export function register(program: Command, ctx: CliContext): void {
     })
 }
 
-interface Downloaded {
+export interface Downloaded {
   entries: LogEntry[]
   checkpoints: ListedCheckpoint[]
   latest?: string
@@ -61,7 +61,7 @@ interface Downloaded {
  * checkpoints (one was appended and is being cosigned) the checkpoints are
  * fetched again a few times before the audit calls them uncovered.
  */
-async function download(s: OrgSession, progress: (n: number) => void): Promise<Downloaded> {
+export async function download(s: OrgSession, progress: (n: number) => void): Promise<Downloaded> {
   const roots = await getRoots(s)
   const entries = await downloadEntries(s, 0, undefined, progress)
   let checkpoints: ListedCheckpoint[] = []

@@ -6,7 +6,8 @@
  *         (--admin NAME=BASE64PUB | --admin-key KEYNAME)… --threshold command=2,policy=2,root=2,device=1
  *         [--witness VKEY@URL]… [--quorum N] [--expires 365d] [--max-command-validity 7d]
  *         [--sign-with KEYNAME]… [--passphrase-file PATH] [--out FILE]
- *     palisade org init --server <url> --setup-code <code> --root FILE [--sign-with KEYNAME]…
+ *         [--owner-username U --owner-email E --owner-name N [--owner-password-file PATH]]
+ *     palisade org init --server <url> --setup-code <code> --root FILE [--sign-with KEYNAME]… [--owner-…]
  *
  * Steps: ask the server for the org's log key; build root v1 (admins,
  * thresholds, witnesses, the log key and origin, expiry); sign it with each
@@ -16,13 +17,14 @@
  * requires the root threshold of signatures; the server answers with the
  * first API key, which is saved in the config, and the fingerprint is
  * pinned locally. The server's word on the fingerprint is checked against
- * the one computed here.
+ * the one computed here. With the --owner-… flags the upload also creates
+ * the org's first console account, as its owner (org-owner.ts).
  */
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { isProtocolError, note, verifyAnchorRoot, type ActionKind } from '@palisade/protocol'
 import { durationOption, formatDuration, integerOption } from '../args/duration.js'
-import { parseAdminOption, parseOrgId, parseThresholdsOption, parseWitnessOption, type AdminSpec, type WitnessSpec } from '../args/root-options.js'
+import { parseAdminOption, parseMonitorUrlOption, parseOrgId, parseThresholdsOption, parseWitnessOption, type AdminSpec, type WitnessSpec } from '../args/root-options.js'
 import { Secret, configPath, saveConfig } from '../config/config.js'
 import type { CliContext, Invocation } from '../context.js'
 import { CliError, isCliError } from '../errors.js'
@@ -35,10 +37,12 @@ import { buildRootV1 } from '../payload/root-build.js'
 import { adminOf, draftEnvelopeText, newRootDraft, signRootDraft, type RootDraft } from '../payload/root-draft.js'
 import { readRootDraftFile, writeRootDraftFile } from '../payload/root-draft-file.js'
 import { keyInfo, unlockForSigning } from '../payload/signing.js'
+import type { SetupOwner } from '../http/setup-api.js'
+import { addOwnerOptions, ownerAccount, wantsOwner, type OwnerOptions } from './org-owner.js'
 import { savePin } from '../trust/pins.js'
 import { parseName, quote } from '../validate.js'
 
-interface InitOptions {
+interface InitOptions extends OwnerOptions {
   setupCode: string
   org?: string
   admin: AdminSpec[]
@@ -48,6 +52,8 @@ interface InitOptions {
   quorum?: number
   expires: number
   maxCommandValidity: number
+  monitorUrl: string[]
+  checkpointMaxAge: number
   signWith: string[]
   passphraseFile?: string
   out?: string
@@ -62,7 +68,7 @@ const collect =
 export function register(program: Command, ctx: CliContext): void {
   const org = program.command('org').description('set up an org (its root of trust) on a server')
 
-  org
+  const init = org
     .command('init')
     .description('build and sign root v1 of a new org, and set the org up on a fresh server')
     .requiredOption('--setup-code <code>', 'the one-time setup code the server printed at its first start')
@@ -74,22 +80,28 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--quorum <n>', 'how many witnesses must cosign each checkpoint (default: all of them)', integerOption('--quorum', 0, 32))
     .option('--expires <duration>', 'how long root v1 is valid', durationOption('--expires', 86400, 10 * 366 * 86400), 365 * 86400)
     .option('--max-command-validity <duration>', 'the longest validity window a command may have', durationOption('--max-command-validity', 60, 366 * 86400), 7 * 86400)
+    .option('--monitor-url <url>', 'a monitor agents also send every rejection and alert to: https, or http on this host (repeatable)', collect(parseMonitorUrlOption), [])
+    .option('--checkpoint-max-age <duration>', 'devices raise a staleness alert when they have seen no checkpoint cosigned within this (5m to 30d)', durationOption('--checkpoint-max-age', 300, 30 * 86400), 86400)
     .option('--sign-with <keyname>', 'sign root v1 with this local key (repeatable)', collect(parseName), [])
     .addOption(passphraseFileOption())
     .option('--out <file>', 'write the draft (root and signatures so far) for other admins to sign, and stop')
     .option('--root <file>', 'upload a root draft that other admins signed (with `palisade root sign`)')
-    .action(async (opts: InitOptions, cmd: Command) => {
-      const inv = ctx.invocation(cmd)
-      const server = await inv.serverUrl()
-      const api = new ApiClient({ server })
-      let draft = opts.root === undefined ? await buildDraft(inv, api, opts) : await loadDraft(inv, api, opts, opts.root)
-      draft = await signWith(inv, draft, opts.signWith, opts.passphraseFile)
-      if (opts.out !== undefined) {
-        await writeRootDraftFile(opts.out, draft, false)
-        return void inv.out.result(draftJson(draft, opts.out), () => draftText(draft, opts.out!))
-      }
-      await upload(inv, api, opts.setupCode, draft, opts.root === undefined)
-    })
+  addOwnerOptions(init)
+  init.action(async (opts: InitOptions, cmd: Command) => {
+    const inv = ctx.invocation(cmd)
+    if (opts.out !== undefined && wantsOwner(opts)) throw usage('the owner account is created at the upload: give the --owner-… flags with --root, not with --out')
+    // asked before any key is unlocked or anything is sent, so a typo costs nothing
+    const owner = await ownerAccount(ctx, opts)
+    const server = await inv.serverUrl()
+    const api = new ApiClient({ server })
+    let draft = opts.root === undefined ? await buildDraft(inv, api, opts) : await loadDraft(inv, api, opts, opts.root)
+    draft = await signWith(inv, draft, opts.signWith, opts.passphraseFile)
+    if (opts.out !== undefined) {
+      await writeRootDraftFile(opts.out, draft, false)
+      return void inv.out.result(draftJson(draft, opts.out), () => draftText(draft, opts.out!))
+    }
+    await upload(inv, api, opts.setupCode, draft, opts.root === undefined, owner)
+  })
 }
 
 async function buildDraft(inv: Invocation, api: ApiClient, opts: InitOptions): Promise<RootDraft> {
@@ -119,6 +131,8 @@ async function buildDraft(inv: Invocation, api: ApiClient, opts: InitOptions): P
     issuedAt: Math.floor(Date.now() / 1000),
     validForSeconds: opts.expires,
     maxCommandValiditySeconds: opts.maxCommandValidity,
+    monitors: opts.monitorUrl,
+    checkpointMaxAgeSeconds: opts.checkpointMaxAge,
   })
   return newRootDraft(built.payload, opts.witness)
 }
@@ -130,6 +144,7 @@ async function loadDraft(inv: Invocation, api: ApiClient, opts: InitOptions, pat
     opts.threshold !== undefined && '--threshold',
     opts.witness.length > 0 && '--witness',
     opts.quorum !== undefined && '--quorum',
+    opts.monitorUrl.length > 0 && '--monitor-url',
     opts.out !== undefined && '--out',
   ].filter((x): x is string => x !== false)
   if (conflicting.length > 0) throw usage(`--root uploads a finished draft: ${conflicting.join(', ')} cannot change it`)
@@ -163,7 +178,7 @@ async function signWith(inv: Invocation, draft: RootDraft, names: readonly strin
   return out
 }
 
-async function upload(inv: Invocation, api: ApiClient, setupCode: string, draft: RootDraft, keepOnFailure: boolean): Promise<void> {
+async function upload(inv: Invocation, api: ApiClient, setupCode: string, draft: RootDraft, keepOnFailure: boolean, owner: SetupOwner | undefined): Promise<void> {
   const root = draft.root
   try {
     verifyAnchorRoot(draft.envelope, draft.fingerprint)
@@ -175,7 +190,7 @@ async function upload(inv: Invocation, api: ApiClient, setupCode: string, draft:
   }
   let answer
   try {
-    answer = await completeSetup(api, setupCode, draftEnvelopeText(draft), draft.witnesses)
+    answer = await completeSetup(api, setupCode, draftEnvelopeText(draft), draft.witnesses, owner)
   } catch (e) {
     // 503: the witnesses did not cosign (often: they do not know the log
     // yet). A retry must offer the very same root, so keep it.
@@ -190,6 +205,7 @@ async function upload(inv: Invocation, api: ApiClient, setupCode: string, draft:
       hint: `the root was kept in ${path}: register the log with each witness (\`palisade witness add-log --key ${root.log.key} --root-fingerprint ${draft.fingerprint}\`), then retry with \`palisade org init --setup-code <code> --root ${path}\``,
     })
   }
+  if (owner !== undefined && answer.owner === undefined) inv.out.note('warning: the server did not confirm the owner console account; check with `palisade api-key list` and the console')
   if (answer.fingerprint !== draft.fingerprint || answer.org !== root.org) {
     throw new CliError('CLI_SERVER_UNTRUSTED', `the server at ${api.server} reports org ${quote(answer.org)} with root fingerprint ${answer.fingerprint}, but the root signed here is org ${quote(root.org)} with fingerprint ${draft.fingerprint}`, {
       server: api.server,
@@ -200,7 +216,10 @@ async function upload(inv: Invocation, api: ApiClient, setupCode: string, draft:
   await saveConfig(inv.home, { ...(await inv.config()), server: api.server, orgId: root.org, apiToken: apiKey })
   await savePin(inv.home, root.org, draft.fingerprint)
   inv.out.result(
-    { org: root.org, server: api.server, fingerprint: draft.fingerprint, rootVersion: 1, signedBy: [...draft.signedBy], apiKeyPrefix: apiKey.prefix, config: configPath(inv.home) },
+    {
+      org: root.org, server: api.server, fingerprint: draft.fingerprint, rootVersion: 1, signedBy: [...draft.signedBy], apiKeyPrefix: apiKey.prefix, config: configPath(inv.home),
+      ...(answer.owner === undefined ? {} : { owner: { id: answer.owner.id, username: answer.owner.username, role: 'owner' } }),
+    },
     () =>
       `Org ${quote(root.org)} is set up on ${api.server}.\n\n` +
       'Root fingerprint (devices pin it; give it to other admins out of band):\n\n' +
@@ -209,6 +228,7 @@ async function upload(inv: Invocation, api: ApiClient, setupCode: string, draft:
         ['signed by', draft.signedBy.join(', ')],
         ['expires', new Date(root.expiresAt * 1000).toISOString()],
         ['API key', `${apiKey.prefix} (saved in ${configPath(inv.home)})`],
+        ...(answer.owner === undefined ? [] : [['console owner', `${quote(answer.owner.username)} was created (sign in to the console with it)`] as const]),
       ]) +
       '\nNext: `palisade token create` prints the command that enrolls a device.',
   )

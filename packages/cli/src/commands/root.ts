@@ -24,7 +24,7 @@
 import { Option, type Command } from 'commander'
 import { isProtocolError, verifyRootChain, type ActionKind } from '@palisade/protocol'
 import { durationOption, integerOption } from '../args/duration.js'
-import { parseAdminOption, parseWitnessOption, type AdminSpec, type WitnessSpec } from '../args/root-options.js'
+import { parseAdminOption, parseMonitorUrlOption, parseWitnessOption, type AdminSpec, type WitnessSpec } from '../args/root-options.js'
 import { parseThresholdChangesOption } from '../args/rotation-options.js'
 import type { CliContext, Invocation } from '../context.js'
 import { CliError } from '../errors.js'
@@ -53,6 +53,10 @@ interface RotateOptions {
   quorum?: number
   expires?: number
   maxCommandValidity?: number
+  monitorUrl?: string[]
+  /** false with --no-monitors. */
+  monitors?: boolean
+  checkpointMaxAge?: number
   freeze?: boolean
   unfreeze?: boolean
   fingerprint?: string
@@ -152,6 +156,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--quorum <n>', 'how many witnesses must cosign each checkpoint (default: unchanged)', integerOption('--quorum', 0, 32))
     .option('--expires <duration>', 'how long the new version is valid, from now (default: the current expiry is kept)', durationOption('--expires', 86400, 10 * 366 * 86400))
     .option('--max-command-validity <duration>', 'the longest validity window a command may have (default: unchanged)', durationOption('--max-command-validity', 60, 366 * 86400))
+    .option('--monitor-url <url>', 'the monitors agents send rejections and alerts to; replaces the list (repeatable; default: unchanged)', (v: string, prev: string[] = []) => [...prev, parseMonitorUrlOption(v)])
+    .addOption(new Option('--no-monitors', 'remove every monitor').conflicts('monitorUrl'))
+    .option('--checkpoint-max-age <duration>', 'the staleness bound for devices, 5m to 30d (default: unchanged)', durationOption('--checkpoint-max-age', 300, 30 * 86400))
     .addOption(new Option('--freeze', 'freeze the org: devices refuse every command until a later version unfreezes it').conflicts('unfreeze'))
     .addOption(new Option('--unfreeze', 'end a freeze'))
     .option('--fingerprint <fp>', 'verify the chain from this fingerprint instead of the pinned one', parseFingerprint)
@@ -168,6 +175,8 @@ export function register(program: Command, ctx: CliContext): void {
         ...(opts.quorum === undefined ? {} : { quorum: opts.quorum }),
         ...(opts.expires === undefined ? {} : { validForSeconds: opts.expires }),
         ...(opts.maxCommandValidity === undefined ? {} : { maxCommandValiditySeconds: opts.maxCommandValidity }),
+        ...(opts.monitors === false ? { monitors: [] } : opts.monitorUrl === undefined ? {} : { monitors: opts.monitorUrl }),
+        ...(opts.checkpointMaxAge === undefined ? {} : { checkpointMaxAgeSeconds: opts.checkpointMaxAge }),
         ...(opts.freeze === true ? { frozen: true } : opts.unfreeze === true ? { frozen: false } : {}),
       }
       await draftRotation(inv, changes, opts.out, opts.fingerprint, { what: 'the rotation' })

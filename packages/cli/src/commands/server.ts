@@ -3,10 +3,15 @@
  * or SIGTERM.
  *
  *     palisade server [--listen host:port] [--data DIR] [--public-url URL]
+ *                     [--database-url postgres://…] [--bus nats://host:port]
+ *                     [--node-id NAME] [--metrics-listen host:port]
  *
  * Settings not given here come from the environment (PALISADE_LISTEN,
  * PALISADE_DATA_DIR, PALISADE_DATABASE_URL, PALISADE_LOG_LEVEL,
- * PALISADE_PUBLIC_URL; see @palisade/server config.ts). The server logs to
+ * PALISADE_PUBLIC_URL, PALISADE_BUS_URL, PALISADE_NODE_ID,
+ * PALISADE_METRICS_LISTEN; see @palisade/server config.ts). Several nodes
+ * share one PostgreSQL database and one NATS bus, and PALISADE_SECRET_KEY
+ * (an environment variable only: it is a secret). The server logs to
  * stdout and prints its one-time setup code itself.
  *
  * @palisade/server is loaded only when this command runs, through the
@@ -21,7 +26,17 @@ import { CliError } from '../errors.js'
 /** The slice of @palisade/server this command uses. */
 interface ServerModule {
   loadConfig(sources: { readonly env?: Readonly<Record<string, string | undefined>>; readonly argv?: readonly string[] }): unknown
-  startServer(config: unknown, options?: { readonly handleSignals?: boolean }): Promise<{ readonly url: string; close(): Promise<void> }>
+  startServer(config: unknown, options?: { readonly handleSignals?: boolean }): Promise<{ readonly url: string; readonly metricsUrl?: string | null; close(): Promise<void> }>
+}
+
+interface ServerFlags {
+  listen?: string
+  data?: string
+  publicUrl?: string
+  databaseUrl?: string
+  bus?: string
+  nodeId?: string
+  metricsListen?: string
 }
 
 /** How long a graceful stop may take before the command gives up. */
@@ -36,13 +51,21 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--listen <host:port>', 'address to listen on (default: $PALISADE_LISTEN or 127.0.0.1:8080)')
     .option('--data <dir>', 'data directory, holding the SQLite database (default: $PALISADE_DATA_DIR or ./data)')
     .option('--public-url <url>', 'the URL agents and admins reach the server at (needed when listening on all interfaces)')
-    .action(async (opts: { listen?: string; data?: string; publicUrl?: string }, cmd: Command) => {
+    .option('--database-url <url>', 'sqlite:<file> or postgres://… (default: $PALISADE_DATABASE_URL or sqlite in the data directory)')
+    .option('--bus <url>', 'nats://host:port carrying fan-out between server nodes (PostgreSQL only; default: $PALISADE_BUS_URL or one node)')
+    .option('--node-id <name>', "this node's name on the bus and in logs (default: $PALISADE_NODE_ID or random)")
+    .option('--metrics-listen <host:port>', 'serve Prometheus /metrics on this separate address (default: $PALISADE_METRICS_LISTEN or off)')
+    .action(async (opts: ServerFlags, cmd: Command) => {
       const inv = ctx.invocation(cmd)
       const mod = await loadServerModule()
       const argv: string[] = []
       if (opts.listen !== undefined) argv.push('--listen', opts.listen)
       if (opts.data !== undefined) argv.push('--data-dir', opts.data)
       if (opts.publicUrl !== undefined) argv.push('--public-url', opts.publicUrl)
+      if (opts.databaseUrl !== undefined) argv.push('--database-url', opts.databaseUrl)
+      if (opts.bus !== undefined) argv.push('--bus', opts.bus)
+      if (opts.nodeId !== undefined) argv.push('--node-id', opts.nodeId)
+      if (opts.metricsListen !== undefined) argv.push('--metrics-listen', opts.metricsListen)
       let config: unknown
       try {
         config = mod.loadConfig({ env: ctx.deps.env, argv })
@@ -62,6 +85,7 @@ export function register(program: Command, ctx: CliContext): void {
         throw new CliError('CLI_SERVER_START', `the server could not start: ${why}`, { cause: e })
       }
       inv.out.note(`palisade server listening on ${handle.url} (Ctrl-C to stop)`)
+      if (typeof handle.metricsUrl === 'string') inv.out.note(`metrics: ${handle.metricsUrl}/metrics`)
       const signal = await stopped.promise
       inv.out.note(`${signal}: stopping…`)
       let timer: NodeJS.Timeout | undefined

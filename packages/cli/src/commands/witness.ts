@@ -7,12 +7,16 @@
  *                              [--name <name>] [--webhook <url>] [--log-level info]
  *     palisade witness key     [--data ./witness-data] [--name <name>]
  *     palisade witness add-log --key <log verifier key> [--root-fingerprint <org root v1 fp>] [--data ./witness-data]
+ *     palisade witness reports prune --origin <origin> --through <seq> [--data ./witness-data]
  *
  * `serve` prints the witness's cosignature/v1 verifier key and URL on stdout,
  * logs (pino JSON lines) on stderr, and stops cleanly on SIGINT or SIGTERM:
  * requests in flight finish (at most the 30 s request timeout); a second
  * signal ends the process at once.
  * The private key stays in the data directory and is never printed.
+ * `reports prune` frees a log's report budget on purpose, while the
+ * witness is stopped: it moves the reports up to a seq to
+ * `<data>/reports-archive/` (never deletes them); numbering goes on.
  *
  * The witness is loaded on demand, by name, and typed here by the slice of
  * its API this file uses: the CLI starts fast for every other command and
@@ -23,6 +27,7 @@ import { Option, type Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { CliError } from '../errors.js'
 import { formatFields } from '../io/output.js'
+import { integerOption } from '../args/duration.js'
 import { parseDirectory, quote } from '../validate.js'
 
 /** The slice of @palisade/witness this command uses. */
@@ -33,9 +38,24 @@ interface WitnessApi {
     name?: string
     webhook?: string
     logger?: { level: string }
+    reportStoreBytes?: number
+    reportDeviceRateLimit?: { burst: number; perSecond: number }
+    reportDevicesPerAddress?: number
   }): Promise<{ readonly url: string; readonly name: string; readonly verifierKey: string; close(): Promise<void> }>
   witnessIdentity(dataDir: string, name?: string): Promise<{ readonly name: string; readonly verifierKey: string }>
   addWitnessedLog(dataDir: string, key: string, rootFingerprint?: string): Promise<{ readonly origin: string; readonly added: boolean; readonly pinned?: boolean }>
+  pruneWitnessReports?(dataDir: string, origin: string, through: number): Promise<PrunedReports>
+}
+
+/** What @palisade/witness answers a prune with. */
+interface PrunedReports {
+  readonly origin: string
+  readonly through: number
+  readonly archived: number
+  readonly archive?: string
+  readonly freedBytes: number
+  readonly kept: number
+  readonly nextSeq: number
 }
 
 // A string variable, not a literal: TypeScript leaves the import unresolved.
@@ -56,9 +76,25 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--listen <host:port>', 'address to listen on', DEFAULT_LISTEN)
     .addOption(dataOption())
     .option('--name <name>', 'witness key name, e.g. witness.example.com (only when the key is made; default: the host name)')
-    .option('--webhook <url>', 'POST a JSON event for every cosigned checkpoint and every refused request')
+    .option('--webhook <url>', 'POST a JSON event for every cosigned checkpoint, refused request, device report and full report store')
     .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(LOG_LEVELS).default('info'))
-    .action(async (opts: { listen: string; data: string; name?: string; webhook?: string; logLevel: string }, cmd: Command) => {
+    .addOption(
+      new Option('--report-store-mib <n>', 'MiB of device reports kept per log; beyond, new reports are refused (507) until you prune')
+        .argParser(integerOption('--report-store-mib', 1, 1024 * 1024))
+        .default(256),
+    )
+    .addOption(new Option('--report-device-burst <n>', 'device reports accepted at once per (log, device id)').argParser(integerOption('--report-device-burst', 1, 100_000)).default(20))
+    .addOption(
+      new Option('--report-device-hourly <n>', 'device reports accepted per hour on average per (log, device id)')
+        .argParser(integerOption('--report-device-hourly', 1, 3_600_000))
+        .default(60),
+    )
+    .addOption(
+      new Option('--report-devices-per-address <n>', 'distinct device ids one client address may send reports for within an hour')
+        .argParser(integerOption('--report-devices-per-address', 1, 1_000_000))
+        .default(20),
+    )
+    .action(async (opts: ServeOptions, cmd: Command) => {
       const inv = ctx.invocation(cmd)
       const api = await witnessApi()
       // Listen before starting, so a signal that arrives during start-up
@@ -73,6 +109,9 @@ export function register(program: Command, ctx: CliContext): void {
             ...(opts.name === undefined ? {} : { name: opts.name }),
             ...(opts.webhook === undefined ? {} : { webhook: opts.webhook }),
             logger: { level: opts.logLevel },
+            reportStoreBytes: opts.reportStoreMib * 1024 * 1024,
+            reportDeviceRateLimit: { burst: opts.reportDeviceBurst, perSecond: opts.reportDeviceHourly / 3600 },
+            reportDevicesPerAddress: opts.reportDevicesPerAddress,
           }),
         )
       } catch (e) {
@@ -124,6 +163,54 @@ export function register(program: Command, ctx: CliContext): void {
         (pinned ? `, its org root pinned${opts.rootFingerprint === undefined ? '' : ` (${opts.rootFingerprint})`}.` : '.'),
       )
     })
+
+  const reports = witness.command('reports').description("manage the device reports a witness stores (while it is stopped)")
+  reports
+    .command('prune')
+    .description('free a log\'s report budget: move its reports up to --through to <data>/reports-archive/ (the witness must be stopped)')
+    .requiredOption('--origin <origin>', 'the log origin, as add-log registered it')
+    .addOption(new Option('--through <seq>', 'archive the reports with seq ≤ this (read by the monitors first)').argParser(integerOption('--through', 1, MAX_SEQ)).makeOptionMandatory())
+    .addOption(dataOption())
+    .action(async (opts: { origin: string; through: number; data: string }, cmd: Command) => {
+      const inv = ctx.invocation(cmd)
+      const api = await witnessApi()
+      if (typeof api.pruneWitnessReports !== 'function') throw new CliError('CLI_IO', `${WITNESS_PACKAGE} does not export pruneWitnessReports`)
+      const prune = api.pruneWitnessReports.bind(api)
+      const r = await translate(() => prune(opts.data, opts.origin, opts.through), PRUNE_HINTS)
+      inv.out.result({ ...r }, () =>
+        r.archived === 0
+          ? `Nothing to archive for ${quote(r.origin)} through #${r.through}; the next report will be #${r.nextSeq}.`
+          : formatFields([
+              ['archived', `${r.archived} report${r.archived === 1 ? '' : 's'} of ${quote(r.origin)} through #${r.through}`],
+              ['to', r.archive ?? ''],
+              ['freed', `${r.freedBytes} bytes`],
+              ['kept', String(r.kept)],
+              ['next seq', String(r.nextSeq)],
+            ]),
+      )
+    })
+}
+
+interface ServeOptions {
+  listen: string
+  data: string
+  name?: string
+  webhook?: string
+  logLevel: string
+  reportStoreMib: number
+  reportDeviceBurst: number
+  reportDeviceHourly: number
+  reportDevicesPerAddress: number
+}
+
+/** The largest seq `--through` takes (integerOption reads at most 15 digits). */
+const MAX_SEQ = 999_999_999_999_999
+
+/** Hints of `reports prune`, where they differ from the other commands'. */
+const PRUNE_HINTS: Readonly<Record<string, string>> = {
+  WIT_DATA_LOCKED: 'stop the witness first: reports are pruned only while it is stopped',
+  WIT_CONFIG: '--through must be at most the last report seq (GET /palisade/v1/reports shows them)',
+  WIT_LOG_UNKNOWN: 'give the origin as `palisade witness add-log` registered it',
 }
 
 function dataOption(): Option {
@@ -153,6 +240,7 @@ const ARGUMENT_CODES: Readonly<Record<string, string>> = {
   WIT_NAME_MISMATCH: 'omit --name to use the name the key was made with, or use another --data directory',
   WIT_KEY_INVALID: 'pass the log verifier key as <origin>+<hex8>+<base64>, as the log operator publishes it',
   WIT_LOG_EXISTS: 'a log key is never replaced; use another --data directory for a new witness',
+  WIT_LOG_UNKNOWN: 'give a log origin the witness witnesses (palisade witness add-log)',
 }
 const SYSTEM_HINTS: Readonly<Record<string, string>> = {
   WIT_DATA_LOCKED: 'stop the other witness, or remove the lock file if its process is gone',
@@ -160,17 +248,18 @@ const SYSTEM_HINTS: Readonly<Record<string, string>> = {
   WIT_LISTEN: 'is another process using the address? choose another with --listen',
 }
 
-/** Runs `fn`, turning a WitnessError into a CliError (stable CLI code, the witness code in details). */
-async function translate<T>(fn: () => Promise<T>): Promise<T> {
+/** Runs `fn`, turning a WitnessError into a CliError (stable CLI code, the witness code in details); `hints` override the usual ones. */
+async function translate<T>(fn: () => Promise<T>, hints: Readonly<Record<string, string>> = {}): Promise<T> {
   try {
     return await fn()
   } catch (e) {
     const err = e as { name?: unknown; code?: unknown; message?: unknown }
     if (err?.name !== 'WitnessError' || typeof err.code !== 'string') throw e
-    const argHint = ARGUMENT_CODES[err.code]
     const message = String(err.message)
-    if (argHint !== undefined) throw new CliError('CLI_ARG_INVALID', message, { hint: argHint, cause: e, details: { code: err.code } })
-    const hint = SYSTEM_HINTS[err.code]
+    if (err.code in ARGUMENT_CODES) {
+      throw new CliError('CLI_ARG_INVALID', message, { hint: hints[err.code] ?? ARGUMENT_CODES[err.code]!, cause: e, details: { code: err.code } })
+    }
+    const hint = hints[err.code] ?? SYSTEM_HINTS[err.code]
     throw new CliError('CLI_IO', message, { ...(hint === undefined ? {} : { hint }), cause: e, details: { code: err.code } })
   }
 }

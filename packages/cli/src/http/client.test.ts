@@ -72,6 +72,37 @@ describe('ApiClient (against a loopback server)', () => {
     await assert.rejects(new ApiClient({ server: base }).get('/v1/z', readName), { hint: /palisade login/ })
   })
 
+  it('sends PUT and PATCH with a JSON body, like POST', async () => {
+    handler = json(200, { name: 'ok' })
+    const api = new ApiClient({ server: base, apiKey })
+    assert.equal(await api.put('/v1/p', { personId: 'person-1' }, readName), 'ok')
+    assert.deepEqual([seen.at(-1)!.method, JSON.parse(seen.at(-1)!.body)], ['PUT', { personId: 'person-1' }])
+    assert.equal(await api.patch('/v1/p', { version: 3, name: 'x' }, readName), 'ok')
+    assert.deepEqual([seen.at(-1)!.method, JSON.parse(seen.at(-1)!.body), seen.at(-1)!.auth], ['PATCH', { version: 3, name: 'x' }, `Bearer ${apiKey.reveal()}`])
+  })
+
+  it('names the field of a 409 duplicate or stale version', async () => {
+    const api = new ApiClient({ server: base })
+    handler = json(409, { status: 409, code: 'SRV_DUPLICATE', detail: 'another person of this organisation already has this username', errors: [{ path: '/body/username', message: 'is already used' }] })
+    await assert.rejects(api.patch('/v1/p', { version: 1 }, readName), (e: any) => {
+      assert.equal(e.code, 'CLI_SERVER_REFUSED')
+      assert.match(e.message, /refused: the username is already taken: another person .* \(SRV_DUPLICATE\)$/)
+      assert.match(e.hint, /choose another username/)
+      assert.deepEqual(e.details, { status: 409, serverCode: 'SRV_DUPLICATE', field: '/body/username' })
+      return true
+    })
+    handler = json(409, { status: 409, code: 'SRV_DUPLICATE', detail: 'taken', errors: [{ path: '/body/owner/email', message: 'is already used by another account' }] })
+    await assert.rejects(api.post('/v1/setup', {}, readName), { message: /the owner email is already taken/ })
+    handler = json(409, { status: 409, code: 'SRV_CONFLICT', detail: 'the person changed since version 1', errors: [{ path: '/body/version', message: 'is 1, but the current version is 2' }] })
+    await assert.rejects(api.put('/v1/p', {}, readName), (e: any) => {
+      assert.match(e.message, /someone else changed it since it was read \(version\)/)
+      assert.deepEqual(e.details, { status: 409, serverCode: 'SRV_CONFLICT', field: '/body/version', currentVersion: 2 })
+      return true
+    })
+    handler = json(409, { status: 409, code: 'SRV_CONFLICT', detail: 'org acme already exists' })
+    await assert.rejects(api.post('/v1/p', {}, readName), { message: /refused: org acme already exists \(SRV_CONFLICT\)$/, hint: /already exists/ })
+  })
+
   it('reports a non-problem error answer by its HTTP status', async () => {
     handler = (_q, res) => {
       res.writeHead(502)

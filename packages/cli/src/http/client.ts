@@ -9,7 +9,8 @@
  * - Every request has a timeout, and every answer a size cap: a server that
  *   stalls or floods gets an error, not a hung or exhausted CLI.
  * - A failure is always a CliError: CLI_SERVER_UNREACHABLE (no connection,
- *   timeout), CLI_SERVER_REFUSED (an RFC 9457 problem, see problem.ts) or
+ *   timeout), CLI_SERVER_REFUSED (an RFC 9457 problem, see problem.ts; a
+ *   409 that names a field says which, see conflict-error.ts) or
  *   CLI_SERVER_RESPONSE (an answer that is not what the API promises).
  *
  * What it trusts: nothing in an answer. Readers (shape.ts) type-check the
@@ -18,7 +19,8 @@
 import { parseJson } from '@palisade/protocol'
 import type { Secret } from '../config/config.js'
 import { CliError, serverUnreachable } from '../errors.js'
-import { readProblem, problemError } from './problem.js'
+import { conflictError } from './conflict-error.js'
+import { readProblem } from './problem.js'
 import { ShapeError } from './shape.js'
 
 /** Default timeout of one request, answer included. */
@@ -82,6 +84,21 @@ export class ApiClient {
     return this.#request('POST', path, body, read, options)
   }
 
+  /** PUT a JSON `body` to `path` (which replaces or binds what it names) and read the JSON answer. */
+  put<T>(path: string, body: unknown, read: Reader<T>, options: RequestOptions = {}): Promise<T> {
+    return this.#request('PUT', path, body, read, options)
+  }
+
+  /** PATCH `path` with a JSON `body` (a partial change, usually with the `version` it was made from) and read the JSON answer. */
+  patch<T>(path: string, body: unknown, read: Reader<T>, options: RequestOptions = {}): Promise<T> {
+    return this.#request('PATCH', path, body, read, options)
+  }
+
+  /** DELETE `path` and read the JSON answer. */
+  delete<T>(path: string, read: Reader<T>, options: RequestOptions = {}): Promise<T> {
+    return this.#request('DELETE', path, undefined, read, options)
+  }
+
   async #request<T>(method: string, path: string, body: unknown, read: Reader<T>, options: RequestOptions): Promise<T> {
     const url = new URL(this.server + path)
     for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, String(v))
@@ -126,7 +143,7 @@ export class ApiClient {
       })
     }
     const decoded = decodeJson(raw)
-    if (!res.ok) throw problemError(this.server, readProblem(res.status, decoded.ok ? decoded.value : undefined))
+    if (!res.ok) throw conflictError(this.server, readProblem(res.status, decoded.ok ? decoded.value : undefined))
     if (!decoded.ok) throw this.#bad(route, 'the answer is not JSON')
     try {
       return read(decoded.value)

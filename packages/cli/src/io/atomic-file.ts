@@ -28,16 +28,24 @@ const NOFOLLOW = constants.O_NOFOLLOW ?? 0
  * file is left untouched and the call throws the EEXIST error from the file
  * system (callers turn it into their own code).
  *
+ * `data` may be an async iterable, written chunk by chunk; if it throws, the
+ * temporary file is removed and `path` is untouched.
+ *
  * @example
  * await writeFileAtomic('/home/me/.palisade/config.json', text, { overwrite: true, mode: 0o600 })
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array | AsyncIterable<string | Uint8Array>,
+  options: AtomicWriteOptions,
+): Promise<void> {
   const dir = dirname(path)
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
   const handle = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, options.mode ?? 0o600)
   try {
     try {
-      await handle.writeFile(data)
+      if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data)
+      else for await (const chunk of data) await handle.write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk) // streamed: an export need not fit in memory
       await handle.sync()
     } finally {
       await handle.close()

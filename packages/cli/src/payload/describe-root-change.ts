@@ -44,6 +44,12 @@ export function describeRootChanges(from: Root, to: Root): string[] {
   if (from.maxCommandValiditySeconds !== to.maxCommandValiditySeconds) {
     out.push(`max command validity: ${formatDuration(from.maxCommandValiditySeconds)} → ${formatDuration(to.maxCommandValiditySeconds)}`)
   }
+  if (from.checkpointMaxAgeSeconds !== to.checkpointMaxAgeSeconds) {
+    const age = (s: number | null): string => (s === null ? 'none' : formatDuration(s))
+    out.push(`checkpoint max age: ${age(from.checkpointMaxAgeSeconds)} → ${age(to.checkpointMaxAgeSeconds)}`)
+  }
+  for (const u of from.monitors) if (!to.monitors.includes(u)) out.push(`monitor removed: ${u}`)
+  for (const u of to.monitors) if (!from.monitors.includes(u)) out.push(`monitor added: ${u}`)
   if (from.expiresAt !== to.expiresAt) out.push(`expires: ${iso(from.expiresAt)} → ${iso(to.expiresAt)}`)
   // names, origins and keys may hold any non-space Unicode: show what is there
   return out.map(visible)

@@ -22,6 +22,7 @@ export function describeRoot(root: Root, fingerprint: string, witnessUrls?: Read
     ['log origin', root.log.origin],
     ['log key', root.log.key],
     ['max command validity', formatDuration(root.maxCommandValiditySeconds)],
+    ['checkpoint max age', root.checkpointMaxAgeSeconds === null ? 'none (devices raise no staleness alert)' : formatDuration(root.checkpointMaxAgeSeconds)],
     ['frozen', root.frozen ? 'YES: devices refuse every command' : 'no'],
   ]
   root.admins.forEach((a, i) => rows.push([i === 0 ? 'admins' : '', `${a.name} (key id ${a.id})`]))
@@ -29,6 +30,8 @@ export function describeRoot(root: Root, fingerprint: string, witnessUrls?: Read
     const url = witnessUrls?.get(k)
     rows.push([i === 0 ? 'witnesses' : '', url === undefined ? k : `${k} at ${url}`])
   })
+  if (root.monitors.length === 0) rows.push(['monitors', 'none'])
+  root.monitors.forEach((u, i) => rows.push([i === 0 ? 'monitors' : '', u]))
   // formatFields puts a colon after every label: blank continuation labels read better without one
   // key names and the origin may hold any non-space Unicode: show what is there
   return visible(formatFields(rows).replace(/^:(\s+)/gm, ' $1'))
@@ -48,5 +51,7 @@ export function rootJson(root: Root, fingerprint: string): { readonly [k: string
     log: { origin: root.log.origin, key: root.log.key },
     maxCommandValiditySeconds: root.maxCommandValiditySeconds,
     frozen: root.frozen,
+    monitors: [...root.monitors],
+    checkpointMaxAgeSeconds: root.checkpointMaxAgeSeconds,
   }
 }

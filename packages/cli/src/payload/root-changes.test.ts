@@ -150,3 +150,33 @@ describe('parseThresholdChangesOption', () => {
     }
   })
 })
+
+describe('buildNextRoot: monitors and checkpoint max age', () => {
+  const withBoth = buildNextRoot(v1, { monitors: ['https://m1.example.com', 'http://127.0.0.1:8088'], checkpointMaxAgeSeconds: 86400 }, NOW)
+  it('sets them, and the payload parses back to them', () => {
+    assert.deepEqual(withBoth.root.monitors, ['https://m1.example.com', 'http://127.0.0.1:8088'])
+    assert.equal(withBoth.root.checkpointMaxAgeSeconds, 86400)
+    assert.deepEqual(parseRoot(withBoth.payload), withBoth.root)
+  })
+  it('keeps them through a rotation that does not name them', () => {
+    const v3 = buildNextRoot(withBoth.root, { frozen: true }, NOW + 10)
+    assert.deepEqual(v3.root.monitors, withBoth.root.monitors)
+    assert.equal(v3.root.checkpointMaxAgeSeconds, 86400)
+  })
+  it('replaces the monitor list, removes it with [], and describes both changes', () => {
+    const v3 = buildNextRoot(withBoth.root, { monitors: ['https://m2.example.com'], checkpointMaxAgeSeconds: 3600 }, NOW + 10)
+    assert.deepEqual(v3.root.monitors, ['https://m2.example.com'])
+    const lines = describeRootChanges(withBoth.root, v3.root)
+    assert.ok(lines.includes('monitor added: https://m2.example.com'), lines.join('\n'))
+    assert.ok(lines.includes('monitor removed: https://m1.example.com'), lines.join('\n'))
+    assert.ok(lines.some((l) => l.startsWith('checkpoint max age: ')), lines.join('\n'))
+    assert.deepEqual(buildNextRoot(withBoth.root, { monitors: [] }, NOW + 10).root.monitors, [])
+  })
+  it('leaves both out of the payload when unset, so older roots keep their bytes', () => {
+    const text = new TextDecoder().decode(buildNextRoot(v1, {}, NOW).payload)
+    assert.ok(!text.includes('monitors') && !text.includes('checkpointMaxAgeSeconds'))
+  })
+  it('refuses a monitor given twice (CLI_ARG_INVALID)', () => {
+    assert.throws(() => buildNextRoot(v1, { monitors: ['https://m.example.com', 'https://m.example.com'] }, NOW), { code: 'CLI_ARG_INVALID' })
+  })
+})

@@ -5,7 +5,8 @@
  * pinned fingerprint (the caller's job).
  *
  * What is not asked for is kept: the admins, thresholds, witnesses and
- * quorum, the maximum command validity, the frozen flag and the expiry
+ * quorum, the monitors and checkpoint max age, the maximum command
+ * validity, the frozen flag and the expiry
  * (so a freeze changes `frozen` and nothing else a device acts on; only
  * the version and issue time move). The org and
  * the log (origin and key) are always kept: the server can only sign with
@@ -32,6 +33,12 @@ export interface RootChanges {
   readonly validForSeconds?: number
   readonly maxCommandValiditySeconds?: number
   readonly frozen?: boolean
+  /** Replaces the monitor list (an empty list removes every monitor). */
+  readonly monitors?: readonly string[]
+  /** A new checkpoint max age, in seconds. */
+  readonly checkpointMaxAgeSeconds?: number
+  /** A new log verifier key (same origin): the server's pending key after `incident rotate-credentials`. */
+  readonly logKey?: string
 }
 
 /**
@@ -94,11 +101,13 @@ export function buildNextRoot(current: Root, changes: RootChanges, issuedAt: num
     admins,
     thresholds,
     witnesses: { quorum, keys: witnessKeys },
-    log: { origin: current.log.origin, key: current.log.key },
+    log: { origin: current.log.origin, key: changes.logKey ?? current.log.key },
     issuedAt,
     validForSeconds: changes.validForSeconds ?? current.expiresAt - issuedAt,
     maxCommandValiditySeconds: changes.maxCommandValiditySeconds ?? current.maxCommandValiditySeconds,
     frozen: changes.frozen ?? current.frozen,
+    monitors: changes.monitors ?? current.monitors,
+    checkpointMaxAgeSeconds: changes.checkpointMaxAgeSeconds ?? current.checkpointMaxAgeSeconds,
   })
 }
 

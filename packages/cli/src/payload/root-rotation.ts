@@ -144,8 +144,10 @@ export function requireRotationSignatures(current: SignedRoot, draft: RootDraft,
     }
     throw new CliError('CLI_ROOT_DRAFT_INVALID', `root v${draft.root.version} cannot follow the root in force: ${e.message}`, { cause: e })
   }
-  if (next.root.log.origin !== current.root.log.origin || next.root.log.key !== current.root.log.key) {
-    throw new CliError('CLI_ROOT_DRAFT_INVALID', `root v${draft.root.version} changes the log origin or key, which the server cannot follow (it signs with the log key it holds)`)
+  // A new log key is allowed: `incident rotate-credentials` drafts one with the
+  // server's pending key, and the server refuses any other (it holds no signer for it).
+  if (next.root.log.origin !== current.root.log.origin) {
+    throw new CliError('CLI_ROOT_DRAFT_INVALID', `root v${draft.root.version} changes the log origin, which the server cannot follow`)
   }
   return next
 }
