@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// Runs the compiled breached-server attack suite
-// (packages/e2e/dist/attacks/breached-server.test.js) with node's test
-// runner, and writes docs/SECURITY.md from the results the suite records
-// (PALISADE_ATTACK_RESULTS, a JSON file in a temporary directory).
+// Runs the compiled attack suites with node's test runner, one after the
+// other, and writes docs/SECURITY.md from the results they record (JSON
+// files in a temporary directory):
+//   packages/e2e/dist/attacks/breached-server.test.js  (PALISADE_ATTACK_RESULTS):
+//     a rogue gateway against a real agent process;
+//   packages/e2e/dist/attacks/hostile-clients.test.js  (PALISADE_CLIENT_ATTACK_RESULTS):
+//     hostile devices and clients against a real server process.
 //
 //   npm run build && node scripts/security-matrix.mjs [--out docs/SECURITY.md]
 //
-// Exits non-zero when the test run failed (todo tests aside) or when any
-// attack scenario executed anything; the document is written either way,
-// so a failing run shows where.
+// Exits non-zero when a test run failed (todo tests aside), when any
+// attack scenario executed anything, or when any scenario failed; the
+// document is written either way, so a failing run shows where.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,34 +19,45 @@ import { join, relative } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
 const suite = join(root, 'packages/e2e/dist/attacks/breached-server.test.js')
+const clientSuite = join(root, 'packages/e2e/dist/attacks/hostile-clients.test.js')
 const outArg = process.argv.indexOf('--out')
 const out = outArg > 0 ? process.argv[outArg + 1] : join(root, 'docs/SECURITY.md')
 
-if (!existsSync(suite)) {
-  console.error(`security-matrix: ${relative(root, suite)} is missing; run \`npx tsc --build tsconfig.build.json\` first`)
-  process.exit(1)
+for (const f of [suite, clientSuite]) {
+  if (!existsSync(f)) {
+    console.error(`security-matrix: ${relative(root, f)} is missing; run \`npx tsc --build tsconfig.build.json\` first`)
+    process.exit(1)
+  }
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'palisade-matrix-'))
-const resultsFile = join(tmp, 'results.json')
-const run = spawnSync(process.execPath, ['--test', '--test-reporter=tap', suite], {
-  cwd: root,
-  env: { ...process.env, PALISADE_ATTACK_RESULTS: resultsFile, PALISADE_REPO_ROOT: root },
-  encoding: 'utf8',
-  maxBuffer: 64 * 1024 * 1024,
-})
-const tap = run.stdout ?? ''
-process.stdout.write(tap)
-if (run.stderr) process.stderr.write(run.stderr)
-if (!existsSync(resultsFile)) {
-  console.error('security-matrix: the suite wrote no results (did it start?)')
-  process.exit(1)
+/** Runs one suite file; returns its TAP summary, exit status and recorded results. */
+function runSuite(file, envName) {
+  const resultsFile = join(tmp, `${envName}.json`)
+  const run = spawnSync(process.execPath, ['--test', '--test-reporter=tap', file], {
+    cwd: root,
+    env: { ...process.env, [envName]: resultsFile, PALISADE_REPO_ROOT: root },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  const tap = run.stdout ?? ''
+  process.stdout.write(tap)
+  if (run.stderr) process.stderr.write(run.stderr)
+  if (!existsSync(resultsFile)) {
+    console.error(`security-matrix: ${relative(root, file)} wrote no results (did it start?)`)
+    process.exit(1)
+  }
+  const count = (name) => Number((tap.match(new RegExp(`^# ${name} (\\d+)$`, 'm')) ?? [])[1] ?? NaN)
+  return { status: run.status, rec: JSON.parse(readFileSync(resultsFile, 'utf8')), tap: { tests: count('tests'), pass: count('pass'), fail: count('fail'), todo: count('todo') } }
 }
-const rec = JSON.parse(readFileSync(resultsFile, 'utf8'))
+const agentRun = runSuite(suite, 'PALISADE_ATTACK_RESULTS')
+const clientRun = runSuite(clientSuite, 'PALISADE_CLIENT_ATTACK_RESULTS')
 rmSync(tmp, { recursive: true, force: true })
-
-const tapCount = (name) => Number((tap.match(new RegExp(`^# ${name} (\\d+)$`, 'm')) ?? [])[1] ?? NaN)
-const tapSummary = { tests: tapCount('tests'), pass: tapCount('pass'), fail: tapCount('fail'), todo: tapCount('todo') }
+const rec = agentRun.rec
+const tapSummary = agentRun.tap
+const clientRows = clientRun.rec.rows
+const clientAttacks = clientRows.filter((r) => r.role === 'attack')
+const clientFailed = clientRows.filter((r) => !r.pass)
 
 const rows = rec.rows
 const attacks = rows.filter((r) => r.role === 'attack')
@@ -70,7 +84,7 @@ p('Palisade promises that whoever owns its server cannot run anything on a manag
 p()
 p('**The attacker** holds everything server-side: the database, every log-signing key, the gateway code, and at most ONE stolen admin key (acme\'s `admin0`, which the org later rotates out in root v2). It can append anything to the log and sign any checkpoint; honest witnesses cosign any append-only extension of the one log they follow, and nothing else. It relays, but cannot forge, the other admins\' signatures: when a scenario says a command is "approved", the honest quorum (admin1 + admin2) signed it and the server is trying to misuse it.')
 p()
-p('**The harness**: a rogue gateway (a real WebSocket server in the test process speaking docs/WIRE.md exactly: challenge, hello verified with the device\'s real key, welcome, deliveries, acks) against ONE real agent process (`node packages/agent/dist/bin.js run --state-dir DIR`) whose state directory holds a genuine enrollment (device.json, device.key, trust-state.json from `initialTrustState` over the pinned root). Every delivery is built with the real protocol functions and real keys.')
+p('**The harness**: a rogue gateway (a real WebSocket server in the test process speaking docs/WIRE.md exactly: challenge, hello verified with the device\'s real key, welcome, deliveries, acks) against ONE real agent process (`node packages/agent/dist/bin.js run --state-dir DIR`) whose state directory holds a genuine enrollment (device.json, device.key, trust-state.json from `initialTrustState` over the pinned root). Every delivery is built with the real protocol functions and real keys. The freeze scenario alone runs a second enrolled agent, of its own org (initech, whose root sets a checkpoint interval) against its own rogue gateway.')
 p()
 p('**Each scenario asserts three things**: (1) *executed* — the script (which appends to a per-command run file) did not run and no result came back; (2) *logged* — the agent\'s own `rejections.jsonl` holds the rejection with the expected stable code and the very signed envelope it sent; (3) *reported* — the gateway received a `rejection` frame whose DSSE envelope verifies under the device key, with that code. Frames that never become a delivery (expected "no report") are followed by a probe delivery: once the probe\'s rejection arrives, the agent has handled them, and nothing else may have been reported. Controls are valid deliveries that must run exactly once, before, between and after the attacks, so the harness can fail.')
 p()
@@ -82,6 +96,19 @@ rows.forEach((r, i) => {
   const yn = (b) => (b ? 'yes' : 'no')
   const expected = r.role === 'control' ? 'runs' : code(r.expected)
   p(`| ${i + 1} | ${esc(r.title)} <br>\`${r.slug}\` | ${r.guarantee} | ${expected} | ${code(r.observed)} | ${r.executed ? (r.role === 'control' ? 'yes' : '**yes**') : 'no'} | ${r.role === 'control' || r.expected === null ? '—' : yn(r.logged)} | ${r.role === 'control' || r.expected === null ? '—' : yn(r.reported)} | ${verdict(r)} |`)
+})
+p()
+p('## Against the honest server: hostile devices and clients')
+p()
+p('A real server process (`palisade server`, SQLite, every setting default except `PALISADE_REQUEST_TIMEOUT_MS=2000` and `PALISADE_HELLO_TIMEOUT_MS=1000`, so that the slow-drip bounds are observed in seconds rather than a minute) and a real witness process; org acme set up through the documented API; devices enrolled by the real `palisade agent enroll`, whose state directories give the test each device\'s key. The test then plays the hostile device (A4) or client (A5) with those keys (`packages/e2e/src/attacks/hostile-clients.test.ts`). Each row asserts the documented answer (HTTP status and problem code, gateway `error` frame code, or WebSocket close code), that **nothing changed** that should not have (no device or token row written, no token use taken, device A\'s delivery still `sent` with no result stored, A\'s own connection not displaced, no connection held past its bound), and, for reports the gateway refuses, that **an alert naming the sending device** was raised. The control shows A\'s own result is accepted, so the harness can fail.')
+p()
+p('| # | Scenario | Threat | Expected | Observed | Side effects | Alert | Result |')
+p('| ---: | --- | --- | --- | --- | --- | --- | --- |')
+clientRows.forEach((r, i) => {
+  const alert = r.alerted === null ? '—' : r.alerted ? 'raised' : '**missing**'
+  const side = r.sideEffects.length === 0 ? 'none' : `**${esc(r.sideEffects.join('; '))}**`
+  const verdictC = r.role === 'control' ? (r.pass ? 'PASS (accepted)' : '**FAIL**') : r.pass ? 'PASS' : '**FAIL**'
+  p(`| ${i + 1} | ${esc(r.title)} <br>\`${r.slug}\` | ${r.guarantee} | \`${esc(r.expected)}\` | \`${esc(r.observed)}\` | ${side} | ${alert} | ${verdictC} |`)
 })
 p()
 p('## Known gaps')
@@ -102,23 +129,30 @@ if (withheldClosed) {
 p()
 p('## Notes')
 p()
-p('- **Version downgrade.** The gateway protocol has no negotiated version: the agent sends `agentVersion` for information, never reads a version from the server, and signs its hello under the fixed context `palisade-agent-auth/v1`. A wire downgrade is therefore not applicable; what can be downgraded is the signed material, and the two downgrade scenarios above cover it (an older DSSE payload type, an older payload `type`).')
+p('- **Version downgrade.** The gateway protocol has no negotiated version: the agent sends `agentVersion` for information, never reads a version from the server, and signs its hello under the fixed context `palisade-agent-auth/v1`. A wire downgrade is therefore not applicable; what can be downgraded is the material the server relays, and the downgrade scenarios above cover it: the command under an older DSSE payload type and an older payload `type`, a delivery object with a `version` field, a checkpoint without its `palisade-root` line, a root under an older `type` and an older DSSE payload type. The one server frame that touches authentication, the `challenge`, is refused unless its nonce is exactly 32 bytes of base64: the weakened-handshake rows show the agent closes (1002) without signing or sending anything.')
 p('- **Frames that are not deliveries** (not JSON, not an object, unknown type, a second challenge or welcome, a stray ack) are dropped and logged locally, without a signed report: there is no command to name. Binary frames, frames over 4 MiB and a handshake without a challenge make the agent close the connection; it reconnects with backoff. Deliveries that do not parse are refused as `AGENT_MALFORMED_DELIVERY`, kept and reported.')
 p('- **Replay on the connection that acknowledged the result** is answered with nothing (the result was already delivered): by design (packages/agent/src/runtime/device-agent.ts), so honest redelivery races raise no alarm. It does not run. After a reconnect or a restart, a replay is refused as `PROTO_REPLAY` and reported.')
 p('- **Loud failure against a breached server (G6).** "Reported" above means the rogue gateway received the signed rejection: proof that the agent tries, not that anyone honest hears it. Today the only copy a breached server cannot suppress is the agent\'s own `rejections.jsonl` (rotated at 16 MiB, one previous file kept, so a flood of garbage deliveries can eventually push old evidence out). Reporting to the witnesses or a monitor named in the root (issue 4) is not implemented yet.')
 p('- **Forks**: the fork scenarios with colluding witnesses also check that the agent kept both checkpoints (the one it saw and the one offered) in its rejection log as evidence.')
-p('- Not covered here: enrollment-token abuse, device impersonation and results for commands never sent (server-side checks), the honest server\'s alerts (packages/e2e/src/quorum-command.test.ts), a slow-drip connection, and staleness alerts when the server withholds checkpoints (not implemented).')
+p('- **Slow drip.** The request timeout (default 60 s, `PALISADE_REQUEST_TIMEOUT_MS`) covers headers and body of every HTTP request, the WebSocket upgrade included, and is checked every quarter of itself; an agent WebSocket without a valid hello is closed 4408 after the hello timeout (default 10 s, `PALISADE_HELLO_TIMEOUT_MS`). The run above used 2 s and 1 s. Writing these rows found that Node 20 stopped checking a request once its headers were in whenever the headers timeout (60 s) exceeded a shorter request timeout, so a trickled body was never cut off; the server now sets both to the same value.')
+p('- **Enrollment across orgs.** `POST /v1/enroll` takes no org: the token alone decides it, so "claiming org B" with org A\'s token can only be an extra field, which the schema refuses (400, naming `/body/org`). The cross-org token row uses an org that does not exist on this server (the answer is the same 404 as for another org\'s existing one).')
+if (!rows.some((r) => r.slug === 'freeze-withheld')) p('- Not covered here: the honest server\'s alerts for agent rejections (packages/e2e/src/quorum-command.test.ts), and staleness alerts when the server withholds checkpoints (not in this run).')
+else p('- Not covered here: the honest server\'s alerts for agent rejections (packages/e2e/src/quorum-command.test.ts).')
 p()
 p('## Run')
 p()
 const s = rec.sweep
-p(`- Generated ${rec.finishedAt ?? rec.startedAt} with Node ${rec.node}; suite wall time ${rec.durationMs === null ? 'unknown (the run did not finish)' : `${(rec.durationMs / 1000).toFixed(1)} s`}, one agent process (restarted once, by the restart scenario).`)
+p(`- Generated ${rec.finishedAt ?? rec.startedAt} with Node ${rec.node}; suite wall time ${rec.durationMs === null ? 'unknown (the run did not finish)' : `${(rec.durationMs / 1000).toFixed(1)} s`}, one agent process (restarted by the restart and weakened-handshake scenarios) and a second one for the freeze scenario.`)
 p(`- Test runner (TAP): ${tapSummary.tests} tests, ${tapSummary.pass} passed, ${tapSummary.fail} failed, ${tapSummary.todo} todo.`)
 if (s !== null) p(`- Final sweep after the last control: ${s.attackRuns} attack runs, ${s.controlRuns} control runs; ${s.rejectionsVerified} of ${s.rejectionsLogged} local rejection records match an envelope signed by the device key.`)
+const cr = clientRun.rec
+p(`- Hostile clients: suite wall time ${cr.durationMs === null ? 'unknown (the run did not finish)' : `${(cr.durationMs / 1000).toFixed(1)} s`}, one server and one witness process; TAP: ${clientRun.tap.tests} tests, ${clientRun.tap.pass} passed, ${clientRun.tap.fail} failed.`)
 p('- Regenerate: `npx tsc --build tsconfig.build.json && node scripts/security-matrix.mjs`.')
 p()
-p(`**${attacks.length} attack scenarios; ${executedAttacks.length} executed anything.** ${controls.length} controls ran ${controls.filter((r) => r.pass).length === controls.length ? 'exactly once each' : 'NOT as expected'}. ${gaps.length} known-gap probe${gaps.length === 1 ? '' : 's'} (todo, outside that count): ${gaps.filter((g) => g.executed).length} executed.`)
+p(`**${attacks.length} attack scenarios against the agent; ${executedAttacks.length} executed anything.** ${controls.length} controls ran ${controls.filter((r) => r.pass).length === controls.length ? 'exactly once each' : 'NOT as expected'}. ${gaps.length} known-gap probe${gaps.length === 1 ? '' : 's'} (todo, outside that count): ${gaps.filter((g) => g.executed).length} executed.`)
+p()
+p(`**${clientAttacks.length} attack scenarios against the server; ${clientAttacks.filter((r) => !r.pass).length} got anything other than the documented refusal with no side effect.**`)
 
 writeFileSync(out, `${lines.join('\n')}\n`)
-console.error(`security-matrix: wrote ${relative(root, out)}: ${attacks.length} attack scenarios, ${executedAttacks.length} executed, ${failed.length} failed`)
-process.exit(run.status === 0 && executedAttacks.length === 0 && failed.length === 0 ? 0 : 1)
+console.error(`security-matrix: wrote ${relative(root, out)}: ${attacks.length + clientAttacks.length} attack scenarios, ${executedAttacks.length} executed, ${failed.length + clientFailed.length} failed`)
+process.exit(agentRun.status === 0 && clientRun.status === 0 && executedAttacks.length === 0 && failed.length === 0 && clientFailed.length === 0 ? 0 : 1)

@@ -1,7 +1,8 @@
 /**
  * The breached-server attack suite (DESIGN.md G1–G3, G6). The attacker
  * owns the server: a rogue gateway in this process speaks the real agent
- * protocol to ONE real enrolled agent process (packages/agent/dist/bin.js)
+ * protocol to ONE real enrolled agent process (packages/agent/dist/bin.js;
+ * the freeze scenario alone runs a second one, of its own org)
  * and hands it, scenario after scenario, every delivery a server holding
  * the database, the log key and one stolen admin key could craft. Each
  * scenario asserts that nothing ran, that the agent kept the rejection

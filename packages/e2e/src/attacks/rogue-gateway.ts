@@ -15,12 +15,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import WebSocket, { WebSocketServer } from 'ws'
 import {
-  dsse, fromBase64, keyId, nodeVerify, parseCommandResult, parseRejection, toBase64, utf8,
-  REJECTION_PAYLOAD_TYPE, RESULT_PAYLOAD_TYPE,
+  agentAuthMessage, dsse, fromBase64, GATEWAY_MAX_FRAME_BYTES, keyId, nodeVerify, parseAlert, parseCommandResult, parseRejection, toBase64,
+  ALERT_PAYLOAD_TYPE, REJECTION_PAYLOAD_TYPE, RESULT_PAYLOAD_TYPE,
 } from '@palisade/protocol'
 
 /** WIRE.md: frames of at most 4 MiB. */
-export const MAX_FRAME_BYTES = 4 * 1024 * 1024
+export const MAX_FRAME_BYTES = GATEWAY_MAX_FRAME_BYTES
 
 /** What the agent reported for one command, as received and verified. */
 export interface Report {
@@ -41,6 +41,8 @@ export type GatewayEvent =
   | { readonly type: 'hello'; readonly ok: boolean; readonly state: unknown; readonly agentVersion: unknown }
   | { readonly type: 'report'; readonly report: Report }
   | { readonly type: 'inventory' }
+  /** An alert the device raised on its own account (WIRE.md step 4: `alert` frame); verified as for reports. */
+  | { readonly type: 'alert'; readonly code: string | null; readonly envelope: string; readonly verified: boolean }
   | { readonly type: 'other'; readonly frameType: unknown }
   | { readonly type: 'closed'; readonly conn: number; readonly code: number; readonly reason: string }
 
@@ -177,6 +179,7 @@ export class RogueGateway {
       }
       if (msg['type'] === 'result' || msg['type'] === 'rejection') return this.#report(ws, msg)
       if (msg['type'] === 'inventory') return this.#emit({ type: 'inventory' })
+      if (msg['type'] === 'alert') return this.#alert(ws, msg)
       this.#emit({ type: 'other', frameType: msg['type'] })
     })
   }
@@ -187,7 +190,7 @@ export class RogueGateway {
       ok =
         msg['type'] === 'hello' &&
         msg['deviceId'] === this.#deviceId &&
-        nodeVerify(this.#devicePub, utf8(`palisade-agent-auth/v1\n${nonce}\n${this.#deviceId}`), fromBase64(String(msg['signature']), 'signature'))
+        nodeVerify(this.#devicePub, agentAuthMessage(nonce, this.#deviceId), fromBase64(String(msg['signature']), 'signature'))
     } catch {
       ok = false
     }
@@ -229,6 +232,23 @@ export class RogueGateway {
     ws.send(JSON.stringify({ type: 'ack', commandId: report.commandId }))
   }
 
+  #alert(ws: WebSocket, msg: Record<string, unknown>): void {
+    const envelope = String(msg['envelope'])
+    let code: string | null = null
+    let verified = false
+    try {
+      const env = dsse.parseEnvelope(envelope)
+      dsse.verifyEnvelope(env, { payloadType: ALERT_PAYLOAD_TYPE, keys: [{ keyid: keyId(this.#devicePub), publicKey: this.#devicePub }], threshold: 1 })
+      const a = parseAlert(env.payload)
+      code = a.code
+      verified = a.deviceId === this.#deviceId
+    } catch {
+      verified = false
+    }
+    this.#emit({ type: 'alert', code, envelope, verified })
+    ws.send(JSON.stringify({ type: 'ack', commandId: null }))
+  }
+
   #noteState(state: { rootVersion?: unknown; checkpointSize?: unknown } | undefined): void {
     if (typeof state?.checkpointSize === 'number') this.agentCheckpointSize = state.checkpointSize
     if (typeof state?.rootVersion === 'number') this.agentRootVersion = state.rootVersion
@@ -238,5 +258,6 @@ export class RogueGateway {
 function describe(e: GatewayEvent): string {
   if (e.type === 'report') return `${e.report.kind}(${e.report.commandId}${e.report.code ? ` ${e.report.code}` : ''})`
   if (e.type === 'closed') return `closed(#${e.conn} ${e.code})`
+  if (e.type === 'alert') return `alert(${e.code ?? 'unverified'})`
   return e.type
 }

@@ -49,6 +49,11 @@ export async function runScenario(w: World, s: Scenario): Promise<Row> {
   const since = w.gw.events.length
   const t0 = Date.now()
   await s.attack(w, id)
+  if (s.observe !== undefined) {
+    const o = await s.observe(w, id)
+    const pass = !o.executed && o.observed === s.expect && o.logged && o.reported
+    return Object.freeze({ slug: s.slug, title: s.title, guarantee: s.guarantee, role, expected: s.expect, ...o, pass, ms: Date.now() - t0, notes: '' })
+  }
 
   let report: Report | undefined
   let notes = ''

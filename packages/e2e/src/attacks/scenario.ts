@@ -31,8 +31,25 @@ export interface Scenario {
   readonly reportId?: string
   /** Sends the attack. */
   attack(w: World, commandId: string): Promise<void>
+  /**
+   * For an attack that is not a delivery to the suite's agent (its own
+   * agent, an alert rather than a rejection): observes the outcome itself,
+   * in place of the report-based observation. Called after `attack`.
+   */
+  observe?(w: World, commandId: string): Promise<Observation>
   /** A further check after the report arrived (e.g. the evidence kept); returns what is wrong, or null. */
   check?(w: World, commandId: string): string | null
+}
+
+/** What a scenario with its own observation saw (see Scenario.observe). */
+export interface Observation {
+  /** The code the agent answered with, 'result' when it ran, null when it said nothing. */
+  readonly observed: string | null
+  readonly executed: boolean
+  /** The agent kept the signed evidence locally. */
+  readonly logged: boolean
+  /** The signed evidence reached the gateway and verifies under the device key. */
+  readonly reported: boolean
 }
 
 /** The command id of a scenario: fresh per scenario, stable across runs. */

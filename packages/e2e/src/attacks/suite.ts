@@ -7,7 +7,10 @@
  * the agent come last, since each reconnect waits out the agent's backoff.
  */
 import { controlFinal, controlFirst, controlRotation } from './control.scenarios.js'
+import { downgradeScenarios } from './downgrade.scenarios.js'
 import { frameScenarios } from './frames.scenarios.js'
+import { freezeScenarios } from './freeze.scenarios.js'
+import { handshakeScenarios } from './handshake.scenarios.js'
 import { historyScenarios } from './history.scenarios.js'
 import { payloadScenarios } from './payload.scenarios.js'
 import { quorumScenarios } from './quorum.scenarios.js'
@@ -26,7 +29,10 @@ export const SUITE: readonly Scenario[] = [
   controlFirst,
   ...quorumScenarios,
   ...payloadScenarios,
+  ...downgradeScenarios,
   ...historyScenarios,
+  // its own device and gateway: the suite's agent is not involved
+  ...freezeScenarios,
   ...rootScenariosV1,
   ...rotationScenarios,
   controlRotation,
@@ -39,6 +45,8 @@ export const SUITE: readonly Scenario[] = [
   bySlug(replayScenarios, 'replay-after-restart'),
   bySlug(frameScenarios, 'oversize-frame'),
   bySlug(frameScenarios, 'binary-frame'),
+  // each restarts the agent: its first connection is the hijacked one
+  ...handshakeScenarios,
   controlFinal,
 ]
 
