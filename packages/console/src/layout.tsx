@@ -1,12 +1,14 @@
 /**
  * The frame of every org page: the org switcher (an MSP admin moves between
  * orgs without signing in again: the org is just the URL), the live
- * indicator, navigation, and the page the path names.
+ * indicator, a notice of pending invitations, navigation, and the page the
+ * path names.
  */
 import type { ReactNode } from 'react'
 import { api } from './api/http'
 import { signedOut } from './api/session'
 import type { Me } from './api/types'
+import { InvitationsBadge } from './invitations/invitations-badge'
 import { useLive, useOrgEvents } from './live/org-events'
 import { match, navigate } from './router'
 import { Link } from './ui/link'
@@ -85,6 +87,7 @@ export function OrgLayout(props: { me: Me; org: OrgRef; path: string; onSignedOu
           {live ? 'Live' : 'Offline'}
         </span>
         <span className="spacer" />
+        <InvitationsBadge enabled={me.session.mfa} />
         <Link to="/account" className="who">
           {me.admin.name || me.admin.username}
         </Link>

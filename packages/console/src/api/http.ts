@@ -5,7 +5,7 @@
  * server answers is trusted for a security decision: signing and
  * verification re-check everything in the browser (crypto/, trust/).
  */
-import { csrfToken, signedOut } from './session'
+import { csrfToken, mfaRequired, signedOut } from './session'
 
 /** A field error of a problem (`errors[]`). */
 export interface FieldError {
@@ -69,6 +69,7 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
     const detail = typeof p.detail === 'string' ? p.detail : `the server answered ${res.status}`
     const errors = Array.isArray(p.errors) ? (p.errors as FieldError[]).filter((e) => typeof e?.path === 'string' && typeof e?.message === 'string') : []
     if (res.status === 401 && code === 'SRV_UNAUTHENTICATED' && !path.startsWith('/v1/auth/')) signedOut()
+    if (res.status === 403 && code === 'SRV_MFA_REQUIRED') mfaRequired()
     throw new ApiError(res.status, code, detail, errors)
   }
   return json as T

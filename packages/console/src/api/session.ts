@@ -28,3 +28,21 @@ export function onSignedOut(fn: () => void): () => void {
   listeners.add(fn)
   return () => void listeners.delete(fn)
 }
+
+const mfaListeners = new Set<() => void>()
+
+/**
+ * Tells the app that the server refused a request for want of MFA (403
+ * SRV_MFA_REQUIRED: an org turned "require MFA" on, or an invitation to
+ * such an org was accepted, while this admin has no TOTP). The app reads
+ * GET /v1/me again and goes to enrolment.
+ */
+export function mfaRequired(): void {
+  for (const l of [...mfaListeners]) l()
+}
+
+/** Calls `fn` whenever the server answers SRV_MFA_REQUIRED. */
+export function onMfaRequired(fn: () => void): () => void {
+  mfaListeners.add(fn)
+  return () => void mfaListeners.delete(fn)
+}

@@ -7,7 +7,9 @@ export type Role = 'owner' | 'admin' | 'helpdesk' | 'read-only'
 
 export interface Me {
   readonly admin: { id: string; username: string; email: string; name: string; mfaEnabled: boolean }
-  readonly session: { id: string; mfa: boolean }
+  /** `mfaEnrolmentRequiredBy`: the orgs (ids) that make this session enrol TOTP before anything else. */
+  readonly session: { id: string; mfa: boolean; mfaEnrolmentRequiredBy: readonly string[] }
+  /** Empty until the session passed MFA. */
   readonly orgs: readonly { id: string; name: string; role: Role; requireMfa: boolean }[]
 }
 
@@ -17,6 +19,25 @@ export interface LoginAnswer {
   readonly mfa: boolean
   readonly expiresAt: number
   readonly idleTimeoutSeconds: number
+  /** Present when the session may only enrol TOTP (orgs of the admin require it). */
+  readonly mfaEnrolmentRequiredBy?: readonly string[]
+}
+
+/** An invitation addressed to the signed-in admin (GET /v1/me/invitations). */
+export interface ReceivedInvitation {
+  readonly id: string
+  readonly org: { readonly id: string; readonly name: string }
+  readonly role: Role
+  readonly createdAt: number
+  readonly expiresAt: number
+}
+
+/** What the inviting org sees (202 of POST /v1/orgs/:org/admins): only what it typed. */
+export interface SentInvitation {
+  readonly id: string
+  readonly identifier: string
+  readonly role: Role
+  readonly expiresAt: number
 }
 
 export interface DeviceSummary {

@@ -1,7 +1,10 @@
 /**
- * The signed-in admin's own account: TOTP enrolment (the QR code is the
- * server's SVG, shown as an image so it cannot run script; recovery codes
- * are shown once), and their sessions, each revocable.
+ * The signed-in admin's own account: invitations from other orgs, TOTP
+ * enrolment (the QR code is the server's SVG, shown as an image so it
+ * cannot run script; recovery codes are shown once), and their sessions,
+ * each revocable. When orgs require MFA and the admin has no TOTP yet, this
+ * is the only page (app.tsx): it names those orgs and offers enrolment
+ * alone, since the server allows such a session nothing else.
  */
 import { useState, type FormEvent } from 'react'
 import { api, seg } from '../api/http'
@@ -14,13 +17,20 @@ import { Busy, Copyable, Empty, ErrorBox, Page } from '../ui/parts'
 import { useAsync } from '../ui/use-async'
 import { DataTable } from '../ui/data-table'
 import { Loaded } from '../ui/loaded'
+import { InvitationsSection } from '../invitations/invitations-section'
+import { listOrgs } from './mfa-required-by'
 
-export function AccountPage(props: { me: Me; onChanged: () => void; mfaRequired: boolean }) {
+/**
+ * @example
+ * <AccountPage me={me} onChanged={refreshMe} mfaRequiredBy={[]} />
+ */
+export function AccountPage(props: { me: Me; onChanged: () => void; mfaRequiredBy: readonly string[] }) {
   const { me } = props
+  const required = props.mfaRequiredBy.length > 0 || !me.session.mfa
   return (
     <main className="center wide">
       <p>
-        {me.orgs.length > 0 ? <Link to="/">← Back to the console</Link> : null}{' '}
+        {me.orgs.length > 0 && !required ? <Link to="/">← Back to the console</Link> : null}{' '}
         <button
           type="button"
           className="ghost"
@@ -38,15 +48,31 @@ export function AccountPage(props: { me: Me; onChanged: () => void; mfaRequired:
         <p className="muted">
           {me.admin.username} · {me.admin.email}
         </p>
-        {props.mfaRequired ? (
-          <div className="notice" role="status">
-            Two-factor authentication is required before you can use the console: set it up below.
-          </div>
-        ) : null}
+        {required ? <MfaRequiredNotice orgs={props.mfaRequiredBy} /> : null}
+        {/* the server refuses these to a session that has not passed MFA */}
+        {me.session.mfa && !required ? <InvitationsSection onAccepted={props.onChanged} /> : null}
         <MfaSection me={me} onChanged={props.onChanged} />
-        {props.mfaRequired ? null : <MySessions />}
+        {me.session.mfa ? <MySessions /> : null}
       </Page>
     </main>
+  )
+}
+
+function MfaRequiredNotice(props: { orgs: readonly string[] }) {
+  const n = props.orgs.length
+  return (
+    <div className="notice" role="status" data-testid="mfa-required">
+      {n === 0 ? (
+        <>Two-factor authentication is required before you can use the console.</>
+      ) : (
+        <>
+          {n === 1 ? 'Organisation' : 'Organisations'} <strong>{listOrgs(props.orgs)}</strong> {n === 1 ? 'requires' : 'require'} two-factor
+          authentication of every admin.
+        </>
+      )}{' '}
+      Set up an authenticator app below: until you do, this session can do nothing else (or sign out). The console continues as soon as
+      your first code is confirmed.
+    </div>
   )
 }
 

@@ -1,76 +1,67 @@
-/** Console admins of the org and their roles (owner, admin, helpdesk, read-only). */
-import { useState, type FormEvent } from 'react'
+/**
+ * Console admins of the org and their roles (owner, admin, helpdesk,
+ * read-only). Existing accounts are invited (admin-add-form.tsx); the page
+ * then says only what the server said: an invitation was left, whether or
+ * not such an account exists.
+ */
+import { useState } from 'react'
 import { api, seg } from '../api/http'
-import type { OrgAdmin, Role } from '../api/types'
+import type { OrgAdmin, SentInvitation } from '../api/types'
 import { DataTable } from '../ui/data-table'
+import { time } from '../ui/format'
 import { Loaded } from '../ui/loaded'
 import { Badge, Page, Status } from '../ui/parts'
 import { RowAction } from '../ui/row-action'
 import { useAction } from '../ui/use-action'
 import { useOrgGet } from '../ui/use-org-get'
-
-const ROLES: readonly Role[] = ['owner', 'admin', 'helpdesk', 'read-only']
+import { AdminAddForm, ROLES } from './admin-add-form'
 
 export function AdminsPage(props: { org: string }) {
   const { org } = props
   const admins = useOrgGet(org, '/admins', (r: { admins: OrgAdmin[] }) => r.admins)
   const action = useAction()
   const [adding, setAdding] = useState(false)
-  const [form, setForm] = useState({ username: '', email: '', name: '', password: '', role: 'read-only' as Role })
-  const add = async (e: FormEvent): Promise<void> => {
-    e.preventDefault()
-    // an existing account (an MSP operator) is added by username alone
-    const body = form.password === '' ? { username: form.username, role: form.role } : form
-    if (await action.run(() => api('POST', `/v1/orgs/${seg(org)}/admins`, body))) {
-      setForm({ username: '', email: '', name: '', password: '', role: 'read-only' })
-      setAdding(false)
-      admins.reload()
-    }
-  }
+  const [sent, setSent] = useState<SentInvitation | undefined>(undefined)
   const patch = (a: OrgAdmin, change: Record<string, string>): void => {
     void action.run(() => api('PATCH', `/v1/orgs/${seg(org)}/admins/${seg(a.id)}`, { ...change, version: a.version })).then((ok) => ok && admins.reload())
   }
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value })
   return (
-    <Page title="Admins and roles" actions={<button type="button" onClick={() => setAdding(!adding)} aria-expanded={adding}>Add an admin</button>}>
+    <Page
+      title="Admins and roles"
+      actions={
+        <button
+          type="button"
+          onClick={() => {
+            setAdding(!adding)
+            setSent(undefined)
+          }}
+          aria-expanded={adding}
+        >
+          Add an admin
+        </button>
+      }
+    >
       <p className="muted">
         Roles govern the console and API. Signing commands also needs a key in the org root: a role alone can draft, never run.
       </p>
+      {sent !== undefined ? (
+        <div className="notice" role="status" data-testid="invitation-sent">
+          Invitation sent to <strong>{sent.identifier}</strong> as {sent.role} (if such an account exists, it appears in their console). It
+          expires {time(sent.expiresAt)}; the account joins this list once its holder accepts.
+        </div>
+      ) : null}
       {adding ? (
-        <form className="card form" onSubmit={(e) => void add(e)} aria-label="Add an admin">
-          <div className="row">
-            <label>
-              Username
-              <input required value={form.username} onChange={set('username')} />
-            </label>
-            <label>
-              Role
-              <select value={form.role} onChange={set('role')}>
-                {ROLES.map((r) => (
-                  <option key={r}>{r}</option>
-                ))}
-              </select>
-            </label>
-          </div>
-          <p className="muted">For a new account fill in the rest; leave the password empty to give an existing account a role here.</p>
-          <div className="row">
-            <label>
-              Email
-              <input type="email" value={form.email} onChange={set('email')} />
-            </label>
-            <label>
-              Name
-              <input value={form.name} onChange={set('name')} />
-            </label>
-            <label>
-              Initial password
-              <input type="password" autoComplete="new-password" value={form.password} onChange={set('password')} />
-            </label>
-          </div>
-          <button type="submit" disabled={action.busy}>
-            Add
-          </button>
-        </form>
+        <AdminAddForm
+          org={org}
+          onInvited={(i) => {
+            setSent(i)
+            setAdding(false)
+          }}
+          onCreated={() => {
+            setAdding(false)
+            admins.reload()
+          }}
+        />
       ) : null}
       <Loaded state={admins} error={action.error}>
         {(list) => (
