@@ -11,8 +11,14 @@
  *   `onSend` hook, before the answer leaves. If that write fails the caller
  *   gets 503 instead of an answer the trail does not show. Only for
  *   successes of the few routes outside a transaction can the change then
- *   have happened: those routes are idempotent (revoking, logging out), so
- *   a retry does not act twice.
+ *   have happened: those routes are idempotent, so a retry does not act
+ *   twice (log publish, which adds no entry; a repeated root rotation,
+ *   which only publishes again).
+ *
+ * A handler that records its event in its transaction and then fails in a
+ * later step that no transaction can span (logging a signed command or
+ * publishing a new root waits for witnesses) answers with that error, but
+ * the trail keeps the success event: the change it records did commit.
  *
  * The event: actor from `request.principal`; org = the URL's `:org` only if
  * the caller was accepted in that org (a refused outsider's attempt is

@@ -9,6 +9,11 @@
  * The work runs before the event is built, so it may set
  * `request.auditTarget` / `request.auditDetails` (e.g. the id it created).
  * Like withTransaction, the callback may run again on a retryable error.
+ *
+ * Data-layer functions that open their own transaction after checks made
+ * outside it (rotate-root.ts, rotate-credentials.ts, add-signature.ts) take
+ * a {@link TransactionRunner} instead of a database, so that the route can
+ * hand them one that records its event ({@link auditedTransactionRunner}).
  */
 import type { FastifyRequest } from 'fastify'
 import type { Kysely, Transaction } from 'kysely'
@@ -25,6 +30,12 @@ export interface AuditedTransactionOptions extends TransactionOptions {
   /** The event time, ms (default Date.now()). */
   readonly at?: number
 }
+
+/**
+ * Runs work in one transaction: {@link withAuditedTransaction} bound to a
+ * request in a route, a plain withTransaction elsewhere.
+ */
+export type TransactionRunner = <T>(work: (trx: Transaction<Database>) => Promise<T>) => Promise<T>
 
 /**
  * Runs `work` in a transaction that also records the route's success event.
@@ -55,4 +66,15 @@ export async function withAuditedTransaction<T>(
   )
   request.auditRecorded = true
   return result
+}
+
+/**
+ * A {@link TransactionRunner} that records the route's success event in the
+ * transaction it runs, for data-layer functions that take one.
+ *
+ * @example
+ * const result = await rotateRoot({ db, log, transaction: auditedTransactionRunner(db, request, { statusCode: 201 }) }, org, body)
+ */
+export function auditedTransactionRunner(db: Kysely<Database>, request: FastifyRequest, options: AuditedTransactionOptions = {}): TransactionRunner {
+  return (work) => withAuditedTransaction(db, request, work, options)
 }

@@ -10,8 +10,16 @@
  * the same one sent again, which is an idempotent 200 — retries. A valid
  * signature that arrives after the command was logged is recorded (an
  * approval on file) but changes nothing: the logged envelope is final.
+ *
+ * The signature is stored through the caller's `store` runner: the route's
+ * records the `command.sign` audit event in the same transaction, so a
+ * stored signature always has its event and an event always its signature.
+ * Logging runs after that commit (it waits for witnesses, so no transaction
+ * can span it); its failure is the caller's error answer, while the event
+ * rightly says the signature was accepted.
  */
 import { COMMAND_PAYLOAD_TYPE, cryptoProvider, dsse, fromBase64, ProtocolError } from '@palisade/protocol'
+import type { TransactionRunner } from '../audit/audited-transaction.js'
 import { ServerError } from '../errors.js'
 import { commandKey } from './command-key.js'
 import type { CommandStatus } from './command-status.js'
@@ -26,6 +34,14 @@ export interface SignatureTally {
   readonly status: CommandStatus
 }
 
+/** Options of {@link addSignature}. */
+export interface AddSignatureOptions {
+  /** Runs the insert of the signature in a transaction (a route: `auditedTransactionRunner`). */
+  readonly store: TransactionRunner
+  /** Milliseconds since the epoch (default Date.now()). */
+  readonly now?: number
+}
+
 /** Logging in flight in this process, by command key, so concurrent signers can wait for its outcome. */
 export type InFlightLogging = Map<string, Promise<boolean>>
 
@@ -35,7 +51,7 @@ export type InFlightLogging = Map<string, Promise<boolean>>
  * tally.
  *
  * @example
- * await addSignature(deps, inFlight, 'acme', 'cmd-1', 'd75a980182b10ab7', sigB64)
+ * await addSignature(deps, inFlight, 'acme', 'cmd-1', 'd75a980182b10ab7', sigB64, { store: auditedTransactionRunner(db, request) })
  * // { signatures: 2, threshold: 2, status: 'logged' }
  */
 export async function addSignature(
@@ -45,9 +61,10 @@ export async function addSignature(
   id: string,
   keyid: string,
   sigB64: string,
-  now = Date.now(),
+  options: AddSignatureOptions,
 ): Promise<SignatureTally> {
   const { db } = deps
+  const now = options.now ?? Date.now()
   const key = commandKey(org, id)
   const command = await db.selectFrom('commands').select(['payload', 'status', 'not_after']).where('id', '=', key).where('org_id', '=', org).executeTakeFirst()
   if (command === undefined) throw new ServerError('SRV_NOT_FOUND', `no command ${id} in this org`)
@@ -79,11 +96,13 @@ export async function addSignature(
   if (command.status === 'awaiting-signatures' && command.not_after < now) {
     throw new ProtocolError('PROTO_EXPIRED', `command ${id} expired before it was approved; draft a new one`)
   }
-  await db
-    .insertInto('command_signatures')
-    .values({ command_id: key, keyid, sig: new Uint8Array(sig), created_at: now })
-    .onConflict((oc) => oc.columns(['command_id', 'keyid']).doNothing())
-    .execute()
+  await options.store((trx) =>
+    trx
+      .insertInto('command_signatures')
+      .values({ command_id: key, keyid, sig: new Uint8Array(sig), created_at: now })
+      .onConflict((oc) => oc.columns(['command_id', 'keyid']).doNothing())
+      .execute(),
+  )
 
   let signatures = await countAdminSignatures(deps, key, root.admins.map((a) => a.id))
   const threshold = root.thresholds.command

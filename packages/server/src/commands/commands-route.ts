@@ -3,10 +3,18 @@
  * Admins sign the canonical payload bytes this API hands back, on their own
  * machines; the server collects the signatures and logs the command when
  * the root's threshold is met (add-signature.ts, log-command.ts).
+ *
+ * Audit: a draft is inserted in the transaction that records its
+ * `command.create` event; a signature is stored in the transaction that
+ * records its `command.sign` event (add-signature.ts). Logging the command
+ * afterwards talks to witnesses and cannot share that transaction: when it
+ * fails, the caller gets the error but the trail keeps the success event,
+ * because the signature IS stored (and the retry that logs is idempotent).
  */
 import { toBase64 } from '@palisade/protocol'
 import { sql } from 'kysely'
 import { orgAccess } from '../auth/access.js'
+import { auditedTransactionRunner, withAuditedTransaction } from '../audit/audited-transaction.js'
 import { creatorOf, orgOf } from '../auth/request-principal.js'
 import { ServerError } from '../errors.js'
 import { NO_QUERY, objectSchema } from '../http/schemas.js'
@@ -75,26 +83,28 @@ export const commandsRoutes: RoutePlugin = async (app, { db, log, gateway }) => 
       const prepared = await prepareCommand(db, org, current, draft as CommandDraft, Math.floor(now / 1000))
       const id = prepared.payload.id
       request.auditTarget = id
-      const inserted = await db
-        .insertInto('commands')
-        .values({
-          id: commandKey(org, id),
-          org_id: org,
-          payload: prepared.bytes,
-          status: 'awaiting-signatures',
-          created_at: now,
-          created_by: creatorOf(request),
-          not_after: prepared.payload.notAfter * 1000,
-          target_ids: JSON.stringify(prepared.targetIds),
-          target_count: prepared.targetIds.length,
-        })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .executeTakeFirst()
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
-        throw new ServerError('SRV_CONFLICT', `a command with id ${id} already exists in this org`, {
-          errors: [{ path: '/body/payload/id', message: 'is already used by another command of this org' }],
-        })
-      }
+      await withAuditedTransaction(db, request, async (trx) => {
+        const inserted = await trx
+          .insertInto('commands')
+          .values({
+            id: commandKey(org, id),
+            org_id: org,
+            payload: prepared.bytes,
+            status: 'awaiting-signatures',
+            created_at: now,
+            created_by: creatorOf(request),
+            not_after: prepared.payload.notAfter * 1000,
+            target_ids: JSON.stringify(prepared.targetIds),
+            target_count: prepared.targetIds.length,
+          })
+          .onConflict((oc) => oc.column('id').doNothing())
+          .executeTakeFirst()
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
+          throw new ServerError('SRV_CONFLICT', `a command with id ${id} already exists in this org`, {
+            errors: [{ path: '/body/payload/id', message: 'is already used by another command of this org' }],
+          })
+        }
+      }, { statusCode: 201, at: now })
       request.log.info({ org, commandId: id, targets: prepared.targetIds.length }, 'command drafted')
       gateway.events.emit(org, { kind: 'command', id })
       return reply.code(201).send({ id, payload: toBase64(prepared.bytes), status: 'awaiting-signatures', threshold: current.root.thresholds.command })
@@ -192,7 +202,7 @@ export const commandsRoutes: RoutePlugin = async (app, { db, log, gateway }) => 
       const { id } = request.params as { id: string }
       const { keyid, sig } = request.body as { keyid: string; sig: string }
       request.auditDetails = { keyid }
-      const tally = await addSignature(deps, inFlight, org, id, keyid, sig)
+      const tally = await addSignature(deps, inFlight, org, id, keyid, sig, { store: auditedTransactionRunner(db, request) })
       request.log.info({ org, commandId: id, keyid, ...tally }, 'command signature accepted')
       gateway.events.emit(org, { kind: 'command', id })
       if (tally.status !== 'awaiting-signatures') gateway.events.emit(org, { kind: 'log' })

@@ -7,12 +7,13 @@
  *
  * The group row and then the added members' rows are locked before the
  * insert (lock-rows.ts), so a concurrent deletion of the group or of a
- * member can never leave a membership behind.
+ * member can never leave a membership behind. The caller supplies the
+ * transaction: the route's, which also records the audit event
+ * (audit/audited-transaction.ts).
  */
-import type { Kysely, Transaction } from 'kysely'
+import type { Transaction } from 'kysely'
 import { sql } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { withTransaction } from '../db/transaction.js'
 import { ServerError } from '../errors.js'
 import { lockGroup, lockMembers } from './lock-rows.js'
 
@@ -42,32 +43,30 @@ const CHUNK = 500
  * a user group or a person for a device group), naming the field; nothing is written then.
  *
  * @example
- * await changeMembers(db, 'acme', groupId, { add: [adaId], remove: [], addPath: (i) => `/body/add/${i}` }, Date.now())
+ * await withTransaction(db, (trx) => changeMembers(trx, 'acme', groupId, { add: [adaId], remove: [], addPath: (i) => `/body/add/${i}` }, Date.now()))
  */
-export async function changeMembers(db: Kysely<Database>, org: string, groupId: string, change: MembershipChange, now: number): Promise<MembershipResult> {
-  return withTransaction(db, async (trx) => {
-    const kind = await lockGroup(trx, org, groupId)
-    if (kind === undefined) throw new ServerError('SRV_NOT_FOUND', `no group ${groupId} in this org`)
-    const found = await lockMembers(trx, org, kind, change.add)
-    const missing = change.add.findIndex((id) => !found.has(id))
-    if (missing >= 0) throw await notAMember(trx, org, kind, change.add[missing]!, change.addPath(missing))
+export async function changeMembers(trx: Transaction<Database>, org: string, groupId: string, change: MembershipChange, now: number): Promise<MembershipResult> {
+  const kind = await lockGroup(trx, org, groupId)
+  if (kind === undefined) throw new ServerError('SRV_NOT_FOUND', `no group ${groupId} in this org`)
+  const found = await lockMembers(trx, org, kind, change.add)
+  const missing = change.add.findIndex((id) => !found.has(id))
+  if (missing >= 0) throw await notAMember(trx, org, kind, change.add[missing]!, change.addPath(missing))
 
-    let added = 0
-    const toAdd = [...new Set(change.add)]
-    for (let i = 0; i < toAdd.length; i += CHUNK) {
-      const rows = toAdd.slice(i, i + CHUNK).map((member_id) => ({ group_id: groupId, member_id, org_id: org, added_at: now }))
-      const result = await trx.insertInto('group_members').values(rows).onConflict((oc) => oc.columns(['group_id', 'member_id']).doNothing()).executeTakeFirst()
-      added += Number(result.numInsertedOrUpdatedRows ?? 0n)
-    }
-    let removed = 0
-    const toRemove = [...new Set(change.remove)]
-    for (let i = 0; i < toRemove.length; i += CHUNK) {
-      const result = await trx.deleteFrom('group_members').where('group_id', '=', groupId).where('member_id', 'in', toRemove.slice(i, i + CHUNK)).executeTakeFirst()
-      removed += Number(result.numDeletedRows)
-    }
-    const count = await trx.selectFrom('group_members').select(sql<number>`count(*)`.as('n')).where('group_id', '=', groupId).executeTakeFirstOrThrow()
-    return { added, removed, memberCount: Number(count.n) }
-  })
+  let added = 0
+  const toAdd = [...new Set(change.add)]
+  for (let i = 0; i < toAdd.length; i += CHUNK) {
+    const rows = toAdd.slice(i, i + CHUNK).map((member_id) => ({ group_id: groupId, member_id, org_id: org, added_at: now }))
+    const result = await trx.insertInto('group_members').values(rows).onConflict((oc) => oc.columns(['group_id', 'member_id']).doNothing()).executeTakeFirst()
+    added += Number(result.numInsertedOrUpdatedRows ?? 0n)
+  }
+  let removed = 0
+  const toRemove = [...new Set(change.remove)]
+  for (let i = 0; i < toRemove.length; i += CHUNK) {
+    const result = await trx.deleteFrom('group_members').where('group_id', '=', groupId).where('member_id', 'in', toRemove.slice(i, i + CHUNK)).executeTakeFirst()
+    removed += Number(result.numDeletedRows)
+  }
+  const count = await trx.selectFrom('group_members').select(sql<number>`count(*)`.as('n')).where('group_id', '=', groupId).executeTakeFirstOrThrow()
+  return { added, removed, memberCount: Number(count.n) }
 }
 
 /** The error for an id that cannot join a group of `kind`: of the other kind (400), or not in the org at all (404). */

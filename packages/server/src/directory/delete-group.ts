@@ -3,10 +3,11 @@
  * locked first (lock-rows.ts), so a concurrent membership change either
  * committed before — and its rows are deleted here — or waits and then
  * finds no group; the foreign key from group_members to groups backs this up.
+ * The caller supplies the transaction: the route's, which also records the
+ * audit event (audit/audited-transaction.ts).
  */
-import type { Kysely } from 'kysely'
+import type { Transaction } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { withTransaction } from '../db/transaction.js'
 import { ServerError } from '../errors.js'
 import { lockGroup } from './lock-rows.js'
 
@@ -15,13 +16,11 @@ import { lockGroup } from './lock-rows.js'
  * Throws SRV_NOT_FOUND when there is no such group.
  *
  * @example
- * const { memberships } = await deleteGroup(db, 'acme', id)
+ * const { memberships } = await withTransaction(db, (trx) => deleteGroup(trx, 'acme', id))
  */
-export async function deleteGroup(db: Kysely<Database>, org: string, id: string): Promise<{ memberships: number }> {
-  return withTransaction(db, async (trx) => {
-    if ((await lockGroup(trx, org, id)) === undefined) throw new ServerError('SRV_NOT_FOUND', `no group ${id} in this org`)
-    const removed = await trx.deleteFrom('group_members').where('group_id', '=', id).executeTakeFirst()
-    await trx.deleteFrom('groups').where('org_id', '=', org).where('id', '=', id).execute()
-    return { memberships: Number(removed.numDeletedRows) }
-  })
+export async function deleteGroup(trx: Transaction<Database>, org: string, id: string): Promise<{ memberships: number }> {
+  if ((await lockGroup(trx, org, id)) === undefined) throw new ServerError('SRV_NOT_FOUND', `no group ${id} in this org`)
+  const removed = await trx.deleteFrom('group_members').where('group_id', '=', id).executeTakeFirst()
+  await trx.deleteFrom('groups').where('org_id', '=', org).where('id', '=', id).execute()
+  return { memberships: Number(removed.numDeletedRows) }
 }

@@ -5,9 +5,11 @@
  * concurrent "add to group" or "bind device" (which lock the row before
  * writing, see lock-rows.ts) either committed before — and its row is
  * removed by the statements that follow — or waits and then finds no person.
+ *
+ * The caller supplies the transaction: the route's, which also records the
+ * audit event (audit/audited-transaction.ts).
  */
-import type { Kysely } from 'kysely'
-import { withTransaction } from '../db/transaction.js'
+import type { Transaction } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { ServerError } from '../errors.js'
 
@@ -18,17 +20,15 @@ export interface DeletedPerson {
 }
 
 /**
- * Deletes person `id` of `org`; throws SRV_NOT_FOUND when there is none.
+ * Deletes person `id` of `org` in `trx`; throws SRV_NOT_FOUND when there is none.
  *
  * @example
- * const { memberships, devices } = await deletePerson(db, 'acme', id)
+ * const { memberships, devices } = await withTransaction(db, (trx) => deletePerson(trx, 'acme', id))
  */
-export async function deletePerson(db: Kysely<Database>, org: string, id: string): Promise<DeletedPerson> {
-  return withTransaction(db, async (trx) => {
-    const deleted = await trx.deleteFrom('people').where('org_id', '=', org).where('id', '=', id).executeTakeFirst()
-    if (Number(deleted.numDeletedRows) === 0) throw new ServerError('SRV_NOT_FOUND', `no person ${id} in this org`)
-    const memberships = await trx.deleteFrom('group_members').where('org_id', '=', org).where('member_id', '=', id).executeTakeFirst()
-    const devices = await trx.updateTable('devices').set({ person_id: null }).where('org_id', '=', org).where('person_id', '=', id).executeTakeFirst()
-    return { memberships: Number(memberships.numDeletedRows), devices: Number(devices.numUpdatedRows) }
-  })
+export async function deletePerson(trx: Transaction<Database>, org: string, id: string): Promise<DeletedPerson> {
+  const deleted = await trx.deleteFrom('people').where('org_id', '=', org).where('id', '=', id).executeTakeFirst()
+  if (Number(deleted.numDeletedRows) === 0) throw new ServerError('SRV_NOT_FOUND', `no person ${id} in this org`)
+  const memberships = await trx.deleteFrom('group_members').where('org_id', '=', org).where('member_id', '=', id).executeTakeFirst()
+  const devices = await trx.updateTable('devices').set({ person_id: null }).where('org_id', '=', org).where('person_id', '=', id).executeTakeFirst()
+  return { memberships: Number(memberships.numDeletedRows), devices: Number(devices.numUpdatedRows) }
 }

@@ -1,8 +1,10 @@
 /**
  * Devices bound to people (WIRE.md "Directory"): `PUT …/devices/:id/person`
- * binds a device to a person of the same org, `DELETE` unbinds it.
+ * binds a device to a person of the same org, `DELETE` unbinds it. Each
+ * change commits together with its audit event (withAuditedTransaction).
  */
 import { orgAccess } from '../auth/access.js'
+import { withAuditedTransaction } from '../audit/audited-transaction.js'
 import { ENTITY_ID, ORG_ENTITY_PARAMS } from '../commands/route-params.js'
 import { NO_QUERY, objectSchema } from '../http/schemas.js'
 import type { RoutePlugin } from '../routes/route-context.js'
@@ -22,7 +24,7 @@ export const devicePersonRoutes: RoutePlugin = async (app, { db }) => {
     async (request) => {
       const { id } = request.params as { id: string }
       const { personId } = request.body as { personId: string }
-      await bindDevice(db, orgIdOf(request), id, personId)
+      await withAuditedTransaction(db, request, (trx) => bindDevice(trx, orgIdOf(request), id, personId))
       return { deviceId: id, personId }
     },
   )
@@ -35,7 +37,7 @@ export const devicePersonRoutes: RoutePlugin = async (app, { db }) => {
     },
     async (request) => {
       const { id } = request.params as { id: string }
-      await bindDevice(db, orgIdOf(request), id, null)
+      await withAuditedTransaction(db, request, (trx) => bindDevice(trx, orgIdOf(request), id, null))
       return { deviceId: id, personId: null }
     },
   )

@@ -2,9 +2,11 @@
  * The groups of an org's directory (WIRE.md "Directory"): user groups hold
  * people, device groups hold devices. Create, list with member counts,
  * show with a page of members, rename under optimistic concurrency, delete
- * with its memberships.
+ * with its memberships. Each change commits together with its audit event
+ * (withAuditedTransaction).
  */
 import { orgAccess } from '../auth/access.js'
+import { withAuditedTransaction } from '../audit/audited-transaction.js'
 import { ORG_ENTITY_PARAMS, ORG_PARAMS } from '../commands/route-params.js'
 import { ServerError, type FieldError } from '../errors.js'
 import { NO_QUERY, objectSchema } from '../http/schemas.js'
@@ -38,8 +40,12 @@ export const groupsRoutes: RoutePlugin = async (app, { db }) => {
     async (request, reply) => {
       const body = request.body as { kind: GroupKind; name: string; description?: string }
       const fields = checked(body)
-      const row = await createGroup(db, orgIdOf(request), { kind: body.kind, name: fields.name!, description: fields.description ?? '' }, Date.now())
-      setAuditTarget(request, row.id)
+      const now = Date.now()
+      const row = await withAuditedTransaction(db, request, async (trx) => {
+        const created = await createGroup(trx, orgIdOf(request), { kind: body.kind, name: fields.name!, description: fields.description ?? '' }, now)
+        setAuditTarget(request, created.id)
+        return created
+      }, { statusCode: 201, at: now })
       return reply.code(201).send(groupView(row, 0))
     },
   )
@@ -99,7 +105,8 @@ export const groupsRoutes: RoutePlugin = async (app, { db }) => {
       }
       const org = orgIdOf(request)
       const { id } = request.params as { id: string }
-      const row = await updateGroup(db, org, id, version, fields, Date.now())
+      const now = Date.now()
+      const row = await withAuditedTransaction(db, request, (trx) => updateGroup(trx, org, id, version, fields, now), { at: now })
       const count = await getGroup(db, org, id, { limit: 0 })
       return groupView(row, count.memberCount)
     },
@@ -117,7 +124,7 @@ export const groupsRoutes: RoutePlugin = async (app, { db }) => {
     },
     async (request) => {
       const { id } = request.params as { id: string }
-      const { memberships } = await deleteGroup(db, orgIdOf(request), id)
+      const { memberships } = await withAuditedTransaction(db, request, (trx) => deleteGroup(trx, orgIdOf(request), id))
       return { id, deleted: true, memberships }
     },
   )

@@ -1,8 +1,10 @@
 /**
  * Group membership (WIRE.md "Directory"): add or remove one member
  * (idempotent PUT and DELETE), or change many at once, all or nothing.
+ * Each change commits together with its audit event (withAuditedTransaction).
  */
 import { orgAccess } from '../auth/access.js'
+import { withAuditedTransaction } from '../audit/audited-transaction.js'
 import { ENTITY_ID, ORG_ID } from '../commands/route-params.js'
 import { ServerError } from '../errors.js'
 import { NO_QUERY, objectSchema } from '../http/schemas.js'
@@ -29,7 +31,7 @@ export const membersRoutes: RoutePlugin = async (app, { db }) => {
     },
     async (request) => {
       const { id, memberId } = request.params as { id: string; memberId: string }
-      const result = await changeMembers(db, orgIdOf(request), id, { add: [memberId], remove: [], addPath: () => '/params/memberId' }, Date.now())
+      const result = await withAuditedTransaction(db, request, (trx) => changeMembers(trx, orgIdOf(request), id, { add: [memberId], remove: [], addPath: () => '/params/memberId' }, Date.now()))
       return { groupId: id, ...result }
     },
   )
@@ -42,7 +44,7 @@ export const membersRoutes: RoutePlugin = async (app, { db }) => {
     },
     async (request) => {
       const { id, memberId } = request.params as { id: string; memberId: string }
-      const result = await changeMembers(db, orgIdOf(request), id, { add: [], remove: [memberId], addPath: () => '/params/memberId' }, Date.now())
+      const result = await withAuditedTransaction(db, request, (trx) => changeMembers(trx, orgIdOf(request), id, { add: [], remove: [memberId], addPath: () => '/params/memberId' }, Date.now()))
       return { groupId: id, ...result }
     },
   )
@@ -66,7 +68,7 @@ export const membersRoutes: RoutePlugin = async (app, { db }) => {
       if (both >= 0) {
         throw new ServerError('SRV_VALIDATION', `${add[both]} is both added and removed`, { errors: [{ path: `/body/add/${both}`, message: 'is also in remove' }] })
       }
-      const result = await changeMembers(db, orgIdOf(request), id, { add, remove, addPath: (i) => `/body/add/${i}` }, Date.now())
+      const result = await withAuditedTransaction(db, request, (trx) => changeMembers(trx, orgIdOf(request), id, { add, remove, addPath: (i) => `/body/add/${i}` }, Date.now()))
       return { groupId: id, ...result }
     },
   )

@@ -4,8 +4,9 @@
  * (auth/access-hook.ts): every directory route declares
  * `config: { access: orgAccess(…), audit: { action, target } }`, the hook
  * accepts the caller in `:org` (else 404, as for an org that does not
- * exist) or refuses the permission (403) before a handler runs, and the
- * audit hook records the event before the answer leaves.
+ * exist) or refuses the permission (403) before a handler runs. A change
+ * records its success event in its own transaction (withAuditedTransaction);
+ * the audit hook records refusals and failures before the answer leaves.
  */
 import type { FastifyRequest } from 'fastify'
 import { orgOf } from '../auth/request-principal.js'

@@ -2,9 +2,11 @@
  * The people of an org's directory (WIRE.md "Directory"): create, list,
  * show, edit under optimistic concurrency, delete. The JSON Schemas bound
  * types and sizes; person-fields.ts checks content and names each field.
+ * Each change commits together with its audit event (withAuditedTransaction).
  */
 import { ENTITY_ID, ORG_ENTITY_PARAMS, ORG_PARAMS } from '../commands/route-params.js'
 import { orgAccess } from '../auth/access.js'
+import { withAuditedTransaction } from '../audit/audited-transaction.js'
 import { ServerError, type FieldError } from '../errors.js'
 import { NO_QUERY, objectSchema, type JsonSchema } from '../http/schemas.js'
 import type { RoutePlugin } from '../routes/route-context.js'
@@ -50,15 +52,19 @@ export const peopleRoutes: RoutePlugin = async (app, { db }) => {
     },
     async (request, reply) => {
       const fields = checked(request.body as PersonInput)
-      const row = await createPerson(db, orgIdOf(request), {
-        username: fields.username!,
-        email: fields.email!,
-        name: fields.name!,
-        status: fields.status ?? 'active',
-        sshKeys: fields.sshKeys ?? [],
-        attributes: fields.attributes ?? {},
-      }, Date.now())
-      setAuditTarget(request, row.id)
+      const now = Date.now()
+      const row = await withAuditedTransaction(db, request, async (trx) => {
+        const created = await createPerson(trx, orgIdOf(request), {
+          username: fields.username!,
+          email: fields.email!,
+          name: fields.name!,
+          status: fields.status ?? 'active',
+          sshKeys: fields.sshKeys ?? [],
+          attributes: fields.attributes ?? {},
+        }, now)
+        setAuditTarget(request, created.id)
+        return created
+      }, { statusCode: 201, at: now })
       return reply.code(201).send(personView(row))
     },
   )
@@ -111,7 +117,8 @@ export const peopleRoutes: RoutePlugin = async (app, { db }) => {
           errors: [{ path: '/body', message: 'names no field to change' }],
         })
       }
-      const row = await updatePerson(db, orgIdOf(request), (request.params as { id: string }).id, version, fields, Date.now())
+      const now = Date.now()
+      const row = await withAuditedTransaction(db, request, (trx) => updatePerson(trx, orgIdOf(request), (request.params as { id: string }).id, version, fields, now), { at: now })
       return personView(row)
     },
   )
@@ -124,7 +131,7 @@ export const peopleRoutes: RoutePlugin = async (app, { db }) => {
     },
     async (request) => {
       const { id } = request.params as { id: string }
-      const removed = await deletePerson(db, orgIdOf(request), id)
+      const removed = await withAuditedTransaction(db, request, (trx) => deletePerson(trx, orgIdOf(request), id))
       return { id, deleted: true, ...removed }
     },
   )

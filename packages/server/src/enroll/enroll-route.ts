@@ -6,7 +6,9 @@
  * The token is used up atomically: one conditional UPDATE (`uses_left > 0
  * AND expires_at > now`) in the same transaction as the device insert, so
  * a one-use token enrolls exactly one device however many requests race,
- * and a failed insert gives the use back. Every token failure (unknown,
+ * and a failed insert gives the use back. The `device.enroll` event goes
+ * into the token's org in that same transaction: a device is never
+ * enrolled without its event. Every token failure (unknown,
  * expired, used up, malformed) gets the same 401, so the answer tells an
  * attacker nothing about which tokens exist.
  *
@@ -17,7 +19,7 @@
 import { randomBytes } from 'node:crypto'
 import { fromBase64, toBase64 } from '@palisade/protocol'
 import { rootEnvelopesAbove } from '../commands/org-roots.js'
-import { withTransaction } from '../db/transaction.js'
+import { withAuditedTransaction } from '../audit/audited-transaction.js'
 import { encodeInventory, MAX_INVENTORY_BYTES } from '../devices/inventory.js'
 import { replaceDevicePackages } from '../devices/device-packages.js'
 import { PUBLIC } from '../auth/access.js'
@@ -83,7 +85,7 @@ export const enrollRoute: RoutePlugin = async (app, { db }) => {
       const tokenHash = hashEnrollmentToken(body.token)
       const deviceId = `dev-${randomBytes(10).toString('hex')}`
       const now = Date.now()
-      const org = await withTransaction(db, async (trx) => {
+      const org = await withAuditedTransaction(db, request, async (trx) => {
         const used = await trx
           .updateTable('enrollment_tokens')
           .set((eb) => ({ uses_left: eb('uses_left', '-', 1) }))
@@ -110,12 +112,13 @@ export const enrollRoute: RoutePlugin = async (app, { db }) => {
           })
           .execute()
         if (inventory !== undefined) await replaceDevicePackages(trx, used.org_id, deviceId, inventory.packages)
+        // Set only once enrolled: a refused token's failure stays out of every org's trail, as before.
+        request.auditTarget = deviceId
+        request.auditOrg = used.org_id
+        request.auditDetails = { hostname: body.hostname }
         return used.org_id
-      })
+      }, { statusCode: 201, at: now })
       request.log.info({ org, deviceId }, 'device enrolled')
-      request.auditTarget = deviceId
-      request.auditOrg = org
-      request.auditDetails = { hostname: body.hostname }
       const roots = await rootEnvelopesAbove(db, org, 0)
       return reply.code(201).send({ deviceId, org, roots })
     },

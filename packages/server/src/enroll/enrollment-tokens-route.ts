@@ -3,10 +3,12 @@
  * creates a one-time (or n-time) enrollment token and gets the install
  * command to run on the machine: server URL, token, and the fingerprint of
  * root v1, which the agent pins. The token is shown once; only its hash is
- * stored.
+ * stored, in the transaction that records its audit event, so no token can
+ * enroll a device without the trail showing who made it.
  */
 import { randomBytes } from 'node:crypto'
 import { orgAccess } from '../auth/access.js'
+import { withAuditedTransaction } from '../audit/audited-transaction.js'
 import { creatorOf, orgOf } from '../auth/request-principal.js'
 import { anchorFingerprint } from '../commands/org-roots.js'
 import { ORG_PARAMS } from '../commands/route-params.js'
@@ -53,20 +55,26 @@ export const enrollmentTokensRoute: RoutePlugin = async (app, { db, config }) =>
       const now = Date.now()
       const expiresAt = now + (body.ttlSeconds ?? L.defaultTtlSeconds) * 1000
       const id = `enroll-${randomBytes(10).toString('hex')}`
-      await db
-        .insertInto('enrollment_tokens')
-        .values({
-          id,
-          org_id: org,
-          token_hash: hashEnrollmentToken(token),
-          created_at: now,
-          expires_at: expiresAt,
-          uses_left: body.uses ?? L.defaultUses,
-          created_by: creatorOf(request),
-        })
-        .execute()
       request.auditTarget = id
       request.auditDetails = { uses: body.uses ?? L.defaultUses, expiresAt }
+      await withAuditedTransaction(
+        db,
+        request,
+        (trx) =>
+          trx
+            .insertInto('enrollment_tokens')
+            .values({
+              id,
+              org_id: org,
+              token_hash: hashEnrollmentToken(token),
+              created_at: now,
+              expires_at: expiresAt,
+              uses_left: body.uses ?? L.defaultUses,
+              created_by: creatorOf(request),
+            })
+            .execute(),
+        { statusCode: 201, at: now },
+      )
       const installCommand = `palisade agent enroll --server ${publicUrl(app, config)} --token ${token} --fingerprint ${fingerprint}`
       return reply.code(201).send({ token, expiresAt, fingerprint, installCommand })
     },

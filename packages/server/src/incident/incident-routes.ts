@@ -2,16 +2,18 @@
  * POST /v1/orgs/:org/incident/rotate-credentials (permission `org:admin`,
  * audited `incident.rotate-credentials`): revokes and reissues every API
  * key, revokes every console session and enrollment token, and makes a
- * pending log key, in one transaction (rotate-credentials.ts). The answer
- * carries the new keys, the only time they are shown; the audit event
- * carries counts, ids and prefixes, never a key.
+ * pending log key, in one transaction (rotate-credentials.ts) that also
+ * records the audit event. The answer carries the new keys, the only time
+ * they are shown; the audit event carries counts, ids and prefixes, never a
+ * key.
  */
 import { orgAccess } from '../auth/access.js'
+import { withAuditedTransaction } from '../audit/audited-transaction.js'
 import { creatorOf, orgOf } from '../auth/request-principal.js'
 import { ORG_PARAMS } from '../commands/route-params.js'
 import { NO_QUERY, objectSchema } from '../http/schemas.js'
 import type { RoutePlugin } from '../routes/route-context.js'
-import { rotateCredentials } from './rotate-credentials.js'
+import { rotateCredentials, type RotationTransaction } from './rotate-credentials.js'
 
 const NULLABLE_TIME = { type: ['integer', 'null'] }
 const COUNT = { type: 'integer', minimum: 0 }
@@ -61,13 +63,20 @@ export function incidentRoutes(options: IncidentRoutesOptions = {}): RoutePlugin
       async (request) => {
         const org = orgOf(request)
         const p = request.principal
-        const result = await rotateCredentials(db, org, { createdBy: creatorOf(request), apiKeyId: p.kind === 'api-key' ? p.apiKeyId : null }, now())
-        request.auditTarget = org
-        request.auditDetails = {
-          revoked: result.revoked,
-          reissued: result.apiKeys.map((k) => ({ id: k.id, replaces: k.replaces, prefix: k.prefix })).slice(0, 40),
-          pendingLogKey: result.log.pendingKey,
-        }
+        const t = now()
+        // The event commits with the rotation, described by its result (never a key).
+        const audited: RotationTransaction = (work) =>
+          withAuditedTransaction(db, request, async (trx) => {
+            const rotated = await work(trx)
+            request.auditTarget = org
+            request.auditDetails = {
+              revoked: rotated.revoked,
+              reissued: rotated.apiKeys.map((k) => ({ id: k.id, replaces: k.replaces, prefix: k.prefix })).slice(0, 40),
+              pendingLogKey: rotated.log.pendingKey,
+            }
+            return rotated
+          }, { at: t })
+        const result = await rotateCredentials(db, audited, org, { createdBy: creatorOf(request), apiKeyId: p.kind === 'api-key' ? p.apiKeyId : null }, t)
         request.log.warn({ org, revoked: result.revoked }, 'incident: every credential of the org rotated')
         return result
       },

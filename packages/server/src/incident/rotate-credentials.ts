@@ -16,15 +16,16 @@
  *   names it (roots/rotate-root.ts switches the signer when storing it).
  *
  * Either all of it happens or none (a crash between two steps must not
- * leave an attacker's key alive beside the reissued ones).
+ * leave an attacker's key alive beside the reissued ones). The transaction
+ * is the caller's: the route's records the audit event in it too, with
+ * details taken from the result (so it must see the result before commit).
  */
 import { randomBytes } from 'node:crypto'
 import { note, nodePublicKey } from '@palisade/protocol'
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import { onlyOfOrg } from '../accounts/only-of-org.js'
 import { createApiKey } from '../auth/api-key.js'
 import type { Database } from '../db/schema.js'
-import { withTransaction } from '../db/transaction.js'
 import { ServerError } from '../errors.js'
 
 /** A replacement key, shown once. */
@@ -50,6 +51,12 @@ export interface RotatedCredentials {
   readonly log: { readonly origin: string; readonly currentKey: string; readonly pendingKey: string }
 }
 
+/**
+ * Runs the rotation's work in one transaction and returns its result; a
+ * route passes one that also records its audit event (withAuditedTransaction).
+ */
+export type RotationTransaction = (work: (trx: Transaction<Database>) => Promise<RotatedCredentials>) => Promise<RotatedCredentials>
+
 /** Who asks: an admin id or an API key id (the replacements' `created_by`), and that key's id when it is one. */
 export interface RotationCaller {
   readonly createdBy: string
@@ -60,10 +67,16 @@ export interface RotationCaller {
  * Rotates every credential of `orgId` (see the module comment).
  *
  * @example
- * const r = await rotateCredentials(db, 'acme', { createdBy: adminId, apiKeyId: null }, Date.now())
+ * const r = await rotateCredentials(db, (work) => withTransaction(db, work), 'acme', { createdBy: adminId, apiKeyId: null }, Date.now())
  * // r.apiKeys: the new keys, to hand to their owners; r.log.pendingKey: for root vN+1
  */
-export async function rotateCredentials(db: Kysely<Database>, orgId: string, caller: RotationCaller, now: number): Promise<RotatedCredentials> {
+export async function rotateCredentials(
+  db: Kysely<Database>,
+  transaction: RotationTransaction,
+  orgId: string,
+  caller: RotationCaller,
+  now: number,
+): Promise<RotatedCredentials> {
   const logKey = await db.selectFrom('log_keys').select(['origin', 'verifier_key']).where('org_id', '=', orgId).executeTakeFirst()
   if (logKey === undefined) throw new ServerError('SRV_NOT_FOUND', 'no such organisation')
   // Made before the transaction (which may run again on a retry); the seed
@@ -73,7 +86,7 @@ export async function rotateCredentials(db: Kysely<Database>, orgId: string, cal
   const verifierKey = note.formatVerifierKey(logKey.origin, nodePublicKey(seed))
   seed.fill(0)
 
-  return withTransaction(db, async (trx) => {
+  return transaction(async (trx) => {
     const live = await trx
       .selectFrom('api_keys')
       .select(['id', 'name', 'scopes', 'expires_at'])

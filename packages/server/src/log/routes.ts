@@ -111,6 +111,11 @@ export const logRoutes: RoutePlugin = async (app, { log }) => {
   app.post(
     '/v1/orgs/:org/log/publish',
     {
+      // Audited after the handler (audit-hook.ts), not in a transaction: a publish
+      // waits for witnesses over the network, so it cannot share one with its
+      // event. What holds: the event is written before the answer leaves, or the
+      // caller gets 503; the checkpoint may then be out, which is harmless —
+      // publishing adds no entry, and a retry publishes the same log again.
       config: { access: orgAccess('commands:sign'), audit: { action: 'log.publish', target: 'log' } },
       // An empty POST is taken as `{}`: there is nothing to send.
       preValidation: async (request) => {

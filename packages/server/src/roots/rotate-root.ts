@@ -11,16 +11,21 @@
  * it. Every witness the root names needs a URL: known ones keep theirs,
  * new ones come in `witnesses`.
  *
- * Stored and logged in one transaction, then published. If the witnesses
+ * Stored and logged in one transaction (the caller's `transaction` runner:
+ * the route's also records the `root.rotate` audit event in it, so a stored
+ * root always has its event), then published. If the witnesses
  * do not reach the quorum the rotation stays stored and logged (a log
  * never takes back an entry) and the caller gets 503; the next publish
  * (POST …/log/publish, a command, or repeating this same request) covers
- * it. Repeating the request with the same envelope is always safe.
+ * it; its audit event, committed with the root, says the rotation
+ * succeeded, which it did. Repeating the request with the same envelope is
+ * always safe: it stores nothing and only publishes again (audited after
+ * the handler, like any call that changes nothing in a transaction).
  */
 import { dsse, requireUnexpired, rootFingerprint, utf8, verifyAnchorRoot, verifyRootUpdate } from '@palisade/protocol'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { withTransaction } from '../db/transaction.js'
+import type { TransactionRunner } from '../audit/audited-transaction.js'
 import { ServerError, type FieldError } from '../errors.js'
 import type { OrgLog } from '../log/org-log.js'
 import { witnessFieldErrors, type WitnessInput } from '../setup/check-witnesses.js'
@@ -37,6 +42,10 @@ export interface RotateRequest {
 export interface RotateDeps {
   readonly db: Kysely<Database>
   readonly log: OrgLog
+  /** Runs the store-and-log transaction (a route: `auditedTransactionRunner`, which records the event in it). */
+  readonly transaction: TransactionRunner
+  /** Told the version stored (at the end of the transaction, so an audit event in it can name it) or found stored already. */
+  readonly stored?: (version: number) => void
   /** Milliseconds since the epoch (default Date.now). */
   readonly now?: () => number
 }
@@ -45,7 +54,7 @@ export interface RotateDeps {
  * Verifies, stores, logs and publishes a new root version; returns it.
  *
  * @example
- * const { version } = await rotateRoot({ db, log }, 'acme', { envelope: v2Json })
+ * const { version } = await rotateRoot({ db, log, transaction: auditedTransactionRunner(db, request, { statusCode: 201 }) }, 'acme', { envelope: v2Json })
  */
 export async function rotateRoot(deps: RotateDeps, orgId: string, request: RotateRequest): Promise<{ version: number }> {
   const { db, log } = deps
@@ -64,6 +73,7 @@ export async function rotateRoot(deps: RotateDeps, orgId: string, request: Rotat
   if (current.version > 1 && text === current.envelope) {
     // A repeated request (e.g. after a 503): stored and logged already; publish again.
     await log.publish(orgId)
+    deps.stored?.(current.version)
     return { version: current.version }
   }
 
@@ -105,7 +115,7 @@ export async function rotateRoot(deps: RotateDeps, orgId: string, request: Rotat
   }
   if (errors.length > 0) throw new ServerError('SRV_VALIDATION', `the new root does not fit: ${errors[0]!.message}`, { errors })
 
-  await withTransaction(db, async (trx) => {
+  await deps.transaction(async (trx) => {
     const t = now()
     const taken = await trx.selectFrom('roots').select('version').where('org_id', '=', orgId).where('version', '=', version).executeTakeFirst()
     if (taken !== undefined) throw new ServerError('SRV_CONFLICT', `root version ${version} was stored by a concurrent request`)
@@ -132,6 +142,7 @@ export async function rotateRoot(deps: RotateDeps, orgId: string, request: Rotat
       await trx.deleteFrom('pending_log_keys').where('org_id', '=', orgId).where('verifier_key', '=', pendingKey.verifier_key).execute()
     }
     await log.append(orgId, [{ kind: 'root', refId: String(version), data: utf8(text) }], trx)
+    deps.stored?.(version)
   })
   await log.publish(orgId)
   return { version }

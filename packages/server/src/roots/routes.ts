@@ -8,6 +8,7 @@
  */
 import { NO_QUERY, objectSchema } from '../http/schemas.js'
 import { orgAccess } from '../auth/access.js'
+import { auditedTransactionRunner } from '../audit/audited-transaction.js'
 import { orgOf } from '../auth/request-principal.js'
 import { ORG_PARAMS_SCHEMA, WITNESSES_SCHEMA } from '../log/route-schemas.js'
 import { witnessQuorumErrorHandler } from '../log/witness-quorum-error.js'
@@ -48,9 +49,20 @@ export const rootsRoutes: RoutePlugin = async (app, { db, log }) => {
     },
     async (request, reply) => {
       const org = orgOf(request)
-      const result = await rotateRoot({ db, log }, org, request.body as RotateRequest)
+      const result = await rotateRoot(
+        {
+          db,
+          log,
+          // The new root commits with its `root.rotate` event, which names the version.
+          transaction: auditedTransactionRunner(db, request, { statusCode: 201 }),
+          stored: (version) => {
+            request.auditTarget = String(version)
+          },
+        },
+        org,
+        request.body as RotateRequest,
+      )
       request.log.info({ org, version: result.version }, 'root rotated')
-      request.auditTarget = String(result.version)
       return reply.code(201).send(result)
     },
   )
