@@ -42,7 +42,14 @@ import type { WitnessKey } from './store/witness-key.js'
 /** What add-checkpoint answers. */
 export type Outcome =
   | { readonly ok: true; readonly cosignature: string }
-  | { readonly ok: false; readonly code: RefusalCode; readonly storedSize?: number; readonly detail?: string }
+  | {
+      readonly ok: false
+      readonly code: RefusalCode
+      readonly storedSize?: number
+      readonly detail?: string
+      /** True once the log signature verified: the refusal is evidence, not noise anyone could send. */
+      readonly authenticated: boolean
+    }
 
 /** What add-root answers. */
 export type AddRootOutcome =
@@ -242,6 +249,33 @@ export class Cosigner {
   }
 
   /**
+   * Whether `body` is a request some log could have sent: it parses, names a
+   * witnessed log and carries a valid signature of that log. Records
+   * nothing and notifies no one, so the HTTP layer may ask it cheaply (one
+   * parse, at most one Ed25519 check per signature line) before deciding
+   * whether an address that already sent much junk gets a turn: junk is
+   * refused there without being queued anywhere, and the log's own client,
+   * on the same address or not, always passes.
+   *
+   * @example
+   * if (!limiter.junkAllowed(ip) && !(await cosigner.provesLogSignature(body))) reply.code(429)
+   */
+  async provesLogSignature(body: Uint8Array): Promise<boolean> {
+    let req: AddCheckpointRequest
+    try {
+      req = parseAddCheckpointRequest(body)
+    } catch {
+      return false
+    }
+    const log = (await this.#deps.logs.current()).get(req.origin)
+    if (log === undefined) return false
+    const verifier = log.rootFingerprint === undefined ? log.verifier : ((await this.#knownRoot(log)).logVerifier ?? log.verifier)
+    // Judged against the empty head: only whether the signature verified matters here.
+    const j = judgeAddCheckpoint(req, verifier, emptyHead())
+    return j.ok || j.checkpoint !== undefined
+  }
+
+  /**
    * Records a refusal that happened outside addCheckpoint (a body Fastify
    * refused before it reached us, such as one over the size limit).
    */
@@ -294,9 +328,11 @@ export class Cosigner {
     // what the witness holds); everything else deserves attention.
     if (code === 'WIT_OLD_SIZE_CONFLICT') facts.log.info(summary, 'add-checkpoint refused')
     else facts.log.warn(summary, 'add-checkpoint refused')
-    this.#deps.webhook?.notify({ type: 'checkpoint.refused', witness: this.#deps.key.name, ...summary })
+    // `authenticated` lets the webhook coalesce the refusals anyone could
+    // send (no valid log signature) before the ones that are evidence.
+    this.#deps.webhook?.notify({ type: 'checkpoint.refused', witness: this.#deps.key.name, ...summary, authenticated })
     await this.#deps.refusals.append(record, authenticated)
-    return { ok: false, code, ...(fields.storedSize === undefined ? {} : { storedSize: fields.storedSize }) }
+    return { ok: false, code, authenticated, ...(fields.storedSize === undefined ? {} : { storedSize: fields.storedSize }) }
   }
 }
 

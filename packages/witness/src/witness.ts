@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net'
 import { Cosigner } from './cosigner.js'
 import { WitnessError } from './errors.js'
 import { createApp, registerRoutes, type LoggerOption } from './http/app.js'
+import type { AddCheckpointLimitOptions } from './http/add-checkpoint-limit.js'
 import { parseWebhookUrl, Webhook, type WebhookOptions } from './notify/webhook.js'
 import { CheckpointStore } from './store/checkpoint-store.js'
 import { acquireLock, ensureDataDir } from './store/data-dir.js'
@@ -38,6 +39,8 @@ export interface WitnessOptions {
   readonly webhook?: string | WebhookOptions
   /** A pino-compatible logger, `{ level }` for pino on stderr (default info), or false. */
   readonly logger?: LoggerOption
+  /** POST /add-checkpoint per client address (defaults: http/add-checkpoint-limit.ts). */
+  readonly addCheckpointRateLimit?: AddCheckpointLimitOptions
   /** Device reports per client address (default: bursts of 20, 2 a second on average). */
   readonly reportRateLimit?: RateLimitOptions
   /** Device reports per (log, device id) (default: bursts of 20, 60 an hour, i.e. `perSecond` 1/60). */
@@ -77,6 +80,9 @@ export async function startWitness(options: WitnessOptions): Promise<RunningWitn
   if (webhookOptions !== undefined) parseWebhookUrl(webhookOptions.url)
   const reportRate = options.reportRateLimit ?? { burst: 20, perSecond: 2 }
   checkRate('reportRateLimit', reportRate)
+  const addLimit = options.addCheckpointRateLimit ?? {}
+  if (addLimit.all !== undefined) checkRate('addCheckpointRateLimit.all', addLimit.all)
+  if (addLimit.unsigned !== undefined) checkRate('addCheckpointRateLimit.unsigned', addLimit.unsigned)
   // Checks its settings now, before the data directory is touched.
   const quota = new ReportQuota({
     ...(options.reportDeviceRateLimit === undefined ? {} : { perDevice: options.reportDeviceRateLimit }),
@@ -119,7 +125,7 @@ export async function startWitness(options: WitnessOptions): Promise<RunningWitn
       webhook,
       now: () => Date.now(),
     })
-    registerRoutes(app, cosigner, intake)
+    registerRoutes(app, cosigner, intake, addLimit)
     try {
       await app.listen({ host, port })
     } catch (e) {

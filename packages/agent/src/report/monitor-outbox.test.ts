@@ -84,6 +84,31 @@ describe('MonitorOutbox — a flood while the monitor is down (M3)', () => {
     }
   })
 
+  it('reserves no room for rejections of malformed deliveries naming a server-chosen command id: those are capped per code (N5)', async () => {
+    monitor = await new TestMonitor().start()
+    monitor.down = true
+    const root = join(dir, 'minted')
+    const logger = new RecordingLogger()
+    const outbox = new MonitorOutbox(root, { logger, maxEntries: 50, perCodeMax: 3, commandReserve: 5, retry: { baseMs: 5, maxMs: 20 } })
+    try {
+      await outbox.setMonitors([monitor.url])
+      const body = (envelope: string) => ({ origin: ORIGIN, deviceId: 'dev-1', envelope })
+      // a breached server's junk, each naming a fresh command id of its choosing
+      for (const code of ['AGENT_MALFORMED_DELIVERY', 'PROTO_MALFORMED', 'PROTO_PAYLOAD_TYPE'] as const) {
+        for (let i = 0; i < 20; i++) await outbox.add(body(await rejection(code, `junk-${code}-${i}`, `delivery ${i} is malformed`)))
+      }
+      // the reserve is still whole for rejections of command envelopes
+      for (let i = 0; i < 5; i++) await outbox.add(body(await rejection('PROTO_SIG_THRESHOLD', `cmd-${i}`, 'signed by 1 of 2 admins')))
+      const names = await files(root)
+      assert.equal(names.filter((n) => n.split('.')[1] === 'c').length, 5, names.join(' '))
+      assert.ok(names.filter((n) => n.split('.')[1] === 'c').every((n) => n.split('.')[2] === 'PROTO_SIG_THRESHOLD'))
+      assert.equal(names.filter((n) => n.split('.')[1] === 'o').length, 9, 'three codes, three each')
+    } finally {
+      await outbox.stop()
+      await monitor.stop()
+    }
+  })
+
   it('keeps the bounds across a restart (the class is in the file name) and sends a repeat again once the first was delivered', async () => {
     monitor = await new TestMonitor().start()
     monitor.down = true

@@ -26,9 +26,15 @@
  *   queued is ever evicted; a new report is merged or refused instead:
  *   - a repeat of a queued one (same kind, code, command and message) is
  *     merged into it as a count (logged); the first copy is the evidence;
- *   - command rejections (a rejected quorum-signed command: the server
- *     cannot mint those) have their own capacity (`commandReserve`), which
- *     other reports cannot use up;
+ *   - command rejections have their own capacity (`commandReserve`), which
+ *     other reports cannot use up; only rejections of a delivery whose
+ *     envelope parsed as a command envelope count as such (any code but
+ *     UNSIGNED_DELIVERY_CODES): a malformed delivery carries a command id
+ *     the server chose, so a breached server could mint those at will, and
+ *     they are capped per code like other reports. (A server can still
+ *     send a well-formed command envelope without a valid admin signature;
+ *     each such rejection names another id, so the reserve bounds, but does
+ *     not stop, that; repeats of one id merge.)
  *   - other reports are capped per code (`perCodeMax`) and in all
  *     (`maxEntries`); beyond, the newer one is not queued (it stays in the
  *     local rejection/alert log) and the drop is logged.
@@ -281,6 +287,13 @@ export class MonitorOutbox {
   }
 }
 
+/**
+ * Rejection codes of deliveries refused before their command envelope was
+ * read (verifyCommand: parseDelivery, parseEnvelope, the payload type): the
+ * command id such a rejection names came from the server, not the admins.
+ */
+export const UNSIGNED_DELIVERY_CODES: ReadonlySet<string> = new Set(['AGENT_MALFORMED_DELIVERY', 'PROTO_MALFORMED', 'PROTO_PAYLOAD_TYPE'])
+
 /** What the outbox needs to know of a report to bound it. */
 interface Classified {
   readonly command: boolean
@@ -298,7 +311,7 @@ interface Classified {
 function classify(envelope: string): Classified {
   try {
     const r = openDeviceReport(envelope)
-    const command = r.kind === 'rejection' && r.commandId !== null
+    const command = r.kind === 'rejection' && r.commandId !== null && !UNSIGNED_DELIVERY_CODES.has(r.code)
     const key = hex16(JSON.stringify([r.kind, r.code, r.commandId, r.message]))
     return { command, code: r.code, fileCode: fileCode(r.code), key }
   } catch (e) {

@@ -324,6 +324,8 @@ export class DeviceAgent implements SessionHandlers {
       delivery = parseDelivery(frame.delivery)
     } catch (e) {
       const label = frame.commandId === null ? '' : ` the server calls ${frame.commandId}`
+      // The id is the server's word, not the admins': the monitor outbox caps
+      // these per code instead of giving them the command reserve (UNSIGNED_DELIVERY_CODES).
       await this.#reject(frame.commandId, 'AGENT_MALFORMED_DELIVERY', `the delivery${label} is malformed: ${(e as Error).message}`)
       return
     }

@@ -15,7 +15,9 @@
  * only produce a 2xx or 4xx answer, never a 5xx (a 5xx means a fault of
  * this witness, such as a full disk, and is logged as an error); the 409
  * of a stale old size is exactly `text/x.tlog.size` with "<size>\n".
- * A refusal answer is `<code>: <summary>\n` in text/plain.
+ * A refusal answer is `<code>: <summary>\n` in text/plain. /add-checkpoint
+ * is rate-limited per address (add-checkpoint-limit.ts): 429
+ * WIT_RATE_LIMITED with Retry-After, recorded nowhere but the debug log.
  *
  * Trusts: nothing in a request.
  */
@@ -23,6 +25,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { REFUSAL_STATUS, WITNESS_ERROR_CODES, type RefusalCode } from '../errors.js'
 import type { Cosigner } from '../cosigner.js'
 import type { ReportIntake } from '../report/report-intake.js'
+import { AddCheckpointLimit, type AddCheckpointLimitOptions, type Limited } from './add-checkpoint-limit.js'
 
 /** Largest add-checkpoint body accepted: a checkpoint, a few signatures and 63 proof lines fit many times over. */
 export const BODY_LIMIT = 64 * 1024
@@ -67,15 +70,23 @@ export function createApp(logger: LoggerOption | undefined): FastifyInstance {
  * registerRoutes(app, cosigner, intake)
  * await app.listen({ host: '127.0.0.1', port: 8081 })
  */
-export function registerRoutes(app: FastifyInstance, cosigner: Cosigner, reports: ReportIntake): void {
+export function registerRoutes(app: FastifyInstance, cosigner: Cosigner, reports: ReportIntake, limits: AddCheckpointLimitOptions = {}): void {
+  const limit = new AddCheckpointLimit(limits)
   // One parser for every Content-Type (and none): the raw bytes.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body))
 
   app.post('/add-checkpoint', async (req, reply) => {
     const body = req.body instanceof Uint8Array ? req.body : new Uint8Array(0)
+    const admitted = limit.admit(req.ip, Date.now())
+    if (admitted !== undefined) return sendLimited(req.log, reply, admitted)
+    // An address out of junk tokens gets a turn only with a log-signed request.
+    if (!limit.mayFailUnsigned(req.ip, Date.now()) && !(await cosigner.provesLogSignature(body))) {
+      return sendLimited(req.log, reply, limit.unsignedLimited(req.ip))
+    }
     const outcome = await cosigner.addCheckpoint(body, { ip: req.ip, log: req.log })
     if (outcome.ok) return reply.code(200).type(PLAIN).send(outcome.cosignature)
+    if (!outcome.authenticated) limit.failedUnsigned(req.ip, Date.now())
     return sendRefusal(reply, outcome.code, outcome.storedSize, undefined, outcome.detail)
   })
 
@@ -120,12 +131,23 @@ export function registerRoutes(app: FastifyInstance, cosigner: Cosigner, reports
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // Fastify refused the request before a handler saw it (size, framing).
       const code: RefusalCode = status === 413 ? 'WIT_BODY_TOO_LARGE' : 'WIT_MALFORMED'
-      if (req.routeOptions.url === '/add-checkpoint') await cosigner.refuseEarly({ ip: req.ip, log: req.log }, code)
+      if (req.routeOptions.url === '/add-checkpoint') {
+        // No body to check: such a request can only be junk.
+        if (!limit.mayFailUnsigned(req.ip, Date.now())) return sendLimited(req.log, reply, limit.unsignedLimited(req.ip))
+        limit.failedUnsigned(req.ip, Date.now())
+        await cosigner.refuseEarly({ ip: req.ip, log: req.log }, code)
+      }
       return sendRefusal(reply, code, undefined, status)
     }
     req.log.error({ err }, 'witness fault')
     return reply.code(500).type(PLAIN).send('internal error\n')
   })
+}
+
+function sendLimited(log: FastifyBaseLogger, reply: FastifyReply, limited: Limited): FastifyReply {
+  // Not recorded as a refusal nor sent to the webhook: that is the flood this stops.
+  log.debug({ retryAfter: limited.retryAfter }, 'add-checkpoint rate-limited')
+  return reply.code(429).header('retry-after', String(limited.retryAfter)).type(PLAIN).send(`WIT_RATE_LIMITED: ${oneLine(limited.detail)}\n`)
 }
 
 function oneLine(s: string): string {

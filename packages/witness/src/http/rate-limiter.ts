@@ -42,6 +42,19 @@ export class RateLimiter {
   }
 
   /**
+   * Whether `key` has a token at `nowMs`, without taking it or creating a
+   * bucket (an unknown key has a full one).
+   *
+   * @example
+   * if (!limiter.peek(req.ip, Date.now())) return reply.code(429).send()
+   */
+  peek(key: string, nowMs: number): boolean {
+    const b = this.#buckets.get(key)
+    if (b === undefined) return this.#o.burst >= 1
+    return Math.min(this.#o.burst, b.tokens + ((nowMs - b.at) / 1000) * this.#o.perSecond) >= 1
+  }
+
+  /**
    * Takes one token for `key` at `nowMs`; false when the bucket is empty.
    *
    * @example

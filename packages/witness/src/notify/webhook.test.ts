@@ -165,4 +165,46 @@ describe('webhook', () => {
       hook.server.close()
     }
   })
+
+  it('never lets a flood of junk refusals evict or delay a cosigned event; unsigned refusals are coalesced into counts first (N4)', async () => {
+    const hook = await receiver()
+    const warnings: Record<string, unknown>[] = []
+    const log = { warn: (o: Record<string, unknown>) => warnings.push(o), debug: () => undefined } as unknown as FastifyBaseLogger
+    const hooked = new Webhook({ url: hook.url, maxQueue: 10, maxRefusalQueue: 5 }, log)
+    try {
+      const time = new Date().toISOString()
+      const junk = (n: number): WitnessEvent => ({ type: 'checkpoint.refused', witness: 'w', code: n % 2 === 0 ? 'WIT_MALFORMED' : 'WIT_LOG_UNKNOWN', status: 400, ip: `10.0.0.${n % 2}`, ...(n % 2 === 0 ? {} : { origin: 'junk' }), authenticated: false, time })
+      const evidence: WitnessEvent = { type: 'checkpoint.refused', witness: 'w', code: 'WIT_ROOT_MISMATCH', status: 409, ip: '10.0.0.9', origin: 'o', size: 7, authenticated: true, time }
+      const cosigned = (size: number): WitnessEvent => ({ type: 'checkpoint.cosigned', witness: 'w', origin: 'o', oldSize: size - 1, size, rootHash: 'h', note: 'n', time })
+      for (let n = 1; n <= 2000; n++) hooked.notify(junk(n)) // the first goes out at once, 2..6 wait, the rest are counted
+      hooked.notify(evidence) // evicts junk 2 into the counts
+      for (let size = 1; size <= 3; size++) hooked.notify(cosigned(size))
+      await hook.next(1 + 3 + 5 + 1)
+      const labels = hook.events.map((e) => (e['type'] === 'checkpoint.refused' ? `${String(e['code'])} ${String(e['authenticated'])}` : `${String(e['type'])} ${String(e['size'] ?? '')}`))
+      assert.deepEqual(labels, [
+        'WIT_LOG_UNKNOWN false',
+        'checkpoint.cosigned 1',
+        'checkpoint.cosigned 2',
+        'checkpoint.cosigned 3',
+        'WIT_LOG_UNKNOWN false',
+        'WIT_MALFORMED false',
+        'WIT_LOG_UNKNOWN false',
+        'WIT_MALFORMED false',
+        'WIT_ROOT_MISMATCH true',
+        'checkpoint.refusals-coalesced ',
+      ])
+      const counts = hook.events[9]!['counts'] as { code: string; origin?: string; authenticated: boolean; count: number }[]
+      assert.deepEqual(
+        counts.map((c) => [c.code, c.origin, c.authenticated, c.count]).sort(),
+        [
+          ['WIT_LOG_UNKNOWN', 'junk', false, 997],
+          ['WIT_MALFORMED', undefined, false, 998],
+        ].sort(),
+      )
+      assert.ok(warnings.some((w) => w['coalesced'] === 1))
+    } finally {
+      hooked.close()
+      hook.server.close()
+    }
+  })
 })

@@ -8,13 +8,19 @@
  *
  * Guarantees: `notify` never blocks and never throws; events are delivered
  * one at a time, each tried up to `attempts` times with exponential backoff
- * on network errors, timeouts, 408, 429 and 5xx. Two bounded queues, so
- * that anyone who can post reports (no signature is checked) cannot push a
- * log event out: checkpoint, refusal, root and store-full events (in order, at most
- * `maxQueue`; beyond, the oldest are dropped and counted) always go before
- * report events (in order, at most `maxReportQueue`; beyond, newer report
- * events are coalesced into a count that is logged: the reports themselves
- * stay stored and readable at GET …/reports). `close` stops at once: queued events are dropped (the log says
+ * on network errors, timeouts, 408, 429 and 5xx. Three bounded queues, so
+ * that anyone who can cause a refusal or post a report (no signature is
+ * needed for either) cannot push a log event out or hold it back:
+ * - log events: cosigned, root verified, store full (in order, at most
+ *   `maxQueue`; beyond, the oldest are dropped and counted: only the log's
+ *   and the admins' signed requests make them) always go first;
+ * - refusal events next (in order, at most `maxRefusalQueue`; beyond, they
+ *   become counts per code and origin, the unsigned ones first, sent as one
+ *   `checkpoint.refusals-coalesced` event: see refusal-queue.ts; every
+ *   refusal stays in refusals.jsonl);
+ * - report events last (in order, at most `maxReportQueue`; beyond, newer
+ *   report events are coalesced into a count that is logged: the reports
+ *   themselves stay stored and readable at GET …/reports). `close` stops at once: queued events are dropped (the log says
  * how many). Events carry no secrets; a cosigned event carries the cosigned
  * note, so the receiver can check it came from this witness.
  *
@@ -22,6 +28,9 @@
  */
 import type { FastifyBaseLogger } from 'fastify'
 import { WitnessError } from '../errors.js'
+import { RefusalQueue, type RefusalsCoalescedEvent } from './refusal-queue.js'
+
+export type { CoalescedCount, RefusalsCoalescedEvent } from './refusal-queue.js'
 
 /** A cosigned checkpoint. */
 export interface CosignedEvent {
@@ -47,6 +56,8 @@ export interface RefusedEvent {
   readonly oldSize?: number
   readonly size?: number
   readonly storedSize?: number
+  /** True when the checkpoint carried a valid log signature (the refusal is evidence); false for requests anyone could send. */
+  readonly authenticated: boolean
   readonly time: string
 }
 
@@ -96,6 +107,9 @@ export interface ReportsStoreFullEvent {
 
 export type WitnessEvent = CosignedEvent | RefusedEvent | RootVerifiedEvent | ReportEvent | ReportsStoreFullEvent
 
+/** What the webhook delivers: the events notified, and the counts of refusals coalesced. */
+export type DeliveredEvent = WitnessEvent | RefusalsCoalescedEvent
+
 /** Webhook settings; only `url` is required. */
 export interface WebhookOptions {
   readonly url: string
@@ -105,8 +119,10 @@ export interface WebhookOptions {
   readonly baseDelayMs?: number
   /** Per attempt (default 5 s). */
   readonly timeoutMs?: number
-  /** Checkpoint, refusal and root events waiting at most (default 1000). */
+  /** Cosigned, root and store-full events waiting at most (default 1000). */
   readonly maxQueue?: number
+  /** Refusal events waiting at most before they are coalesced into counts (default 1000). */
+  readonly maxRefusalQueue?: number
   /** Report events waiting at most (default 100). */
   readonly maxReportQueue?: number
 }
@@ -137,6 +153,7 @@ export class Webhook {
   readonly #maxQueue: number
   readonly #maxReportQueue: number
   readonly #queue: WitnessEvent[] = []
+  readonly #refusals: RefusalQueue
   readonly #reports: ReportEvent[] = []
   readonly #abort = new AbortController()
   #running = false
@@ -151,6 +168,7 @@ export class Webhook {
     this.#timeoutMs = options.timeoutMs ?? 5000
     this.#maxQueue = Math.max(1, options.maxQueue ?? 1000)
     this.#maxReportQueue = Math.max(1, options.maxReportQueue ?? 100)
+    this.#refusals = new RefusalQueue(options.maxRefusalQueue ?? 1000)
   }
 
   /** Queues an event; returns at once. */
@@ -168,6 +186,14 @@ export class Webhook {
       if (!this.#running) void this.#drain()
       return
     }
+    if (event.type === 'checkpoint.refused') {
+      if (this.#refusals.push(event)) {
+        const n = this.#refusals.coalesced
+        if (n === 1 || n % 100 === 0) this.#log.warn({ coalesced: n, code: event.code }, 'webhook refusal queue full: refusal events coalesced into counts')
+      }
+      if (!this.#running) void this.#drain()
+      return
+    }
     if (this.#queue.length >= this.#maxQueue) {
       this.#queue.shift()
       this.#dropped++
@@ -179,7 +205,7 @@ export class Webhook {
 
   /** Stops delivering; events still queued are dropped. */
   close(): void {
-    const undelivered = this.#queue.length + this.#reports.length
+    const undelivered = this.#queue.length + this.#reports.length + this.#refusals.clear()
     if (undelivered > 0) this.#log.warn({ undelivered }, 'webhook closed with events undelivered')
     this.#queue.length = 0
     this.#reports.length = 0
@@ -189,8 +215,8 @@ export class Webhook {
   async #drain(): Promise<void> {
     this.#running = true
     try {
-      // log events first: a flood of reports must not delay (or evict) them
-      for (let event = this.#queue.shift() ?? this.#reports.shift(); event !== undefined; event = this.#queue.shift() ?? this.#reports.shift()) {
+      // log events first: a flood of refusals or reports must not delay (or evict) them
+      for (let event = this.#next(); event !== undefined; event = this.#next()) {
         await this.#deliver(event)
       }
     } finally {
@@ -198,7 +224,11 @@ export class Webhook {
     }
   }
 
-  async #deliver(event: WitnessEvent): Promise<void> {
+  #next(): DeliveredEvent | undefined {
+    return this.#queue.shift() ?? this.#refusals.shift() ?? this.#reports.shift()
+  }
+
+  async #deliver(event: DeliveredEvent): Promise<void> {
     const body = JSON.stringify(event)
     for (let attempt = 1; attempt <= this.#attempts; attempt++) {
       if (this.#abort.signal.aborted) return
