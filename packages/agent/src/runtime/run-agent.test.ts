@@ -210,8 +210,10 @@ describe('runAgent against a WIRE.md gateway', () => {
         assert.equal(attempts.length, 4)
         const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!)
         // after a first wait of ~50 ms: ~100, 200, 400 ms (50·2^n with random 0.999), each about double the last
+        // Lower bounds only: they double, so a constant or linear backoff fails
+        // them, while a loaded machine (which only ever delays a timer) cannot.
+        // Comparing each gap with the previous measured one flaked under load.
         gaps.forEach((g, i) => assert.ok(g >= 0.9 * 50 * 2 ** (i + 1), `gap ${i} = ${g} ms (${gaps.join(', ')})`))
-        for (let i = 1; i < gaps.length; i++) assert.ok(gaps[i]! > 1.5 * gaps[i - 1]!, `gaps grow: ${gaps.join(', ')}`)
 
         const mark2 = gw.events.length
         await gw.stop()
