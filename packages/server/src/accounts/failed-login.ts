@@ -12,9 +12,10 @@
  * While locked, attempts are still counted (they make the next lock longer)
  * and the password is not checked at all, so a locked account answers every
  * password the same. Only a success resets the count (login, or a correct
- * re-authentication), and a correct password that merely lacks its second
- * factor gives its attempt back (refundLoginAttempt), so that a person who
- * knows their password is not locked by the two-step sign-in.
+ * re-authentication with every factor it asked for). Nothing gives an
+ * attempt back, not even a right password sent without its second factor:
+ * a give-back racing a wrong code could lift the lock that code set, and
+ * let codes be guessed without limit (security re-review N1).
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { Database } from '../db/schema.js'
@@ -49,26 +50,6 @@ export async function takeLoginAttempt(db: Kysely<Database>, adminId: string, no
   // Locked: keep counting, so guesses during a lock are not free.
   await db.updateTable('admins').set((eb) => ({ failed_logins: eb('failed_logins', '+', 1) })).where('id', '=', adminId).execute()
   return Object.freeze({ taken: false })
-}
-
-/**
- * Gives back an attempt whose password was right but which cannot finish
- * yet (the second factor was not sent): uncounts it and lifts the lock it
- * set, if it set one.
- *
- * @example
- * if (secondFactor === 'missing') await refundLoginAttempt(db, admin.id, slot)
- */
-export async function refundLoginAttempt(db: Kysely<Database>, adminId: string, slot: AttemptSlot): Promise<void> {
-  if (!slot.taken) return
-  await db
-    .updateTable('admins')
-    .set({
-      failed_logins: sql<number>`case when failed_logins > 0 then failed_logins - 1 else 0 end`,
-      ...(slot.locks ? { locked_until: null } : {}),
-    })
-    .where('id', '=', adminId)
-    .execute()
 }
 
 /**

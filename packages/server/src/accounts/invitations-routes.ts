@@ -1,8 +1,9 @@
 /**
  * The signed-in admin's invitations (WIRE.md "Console accounts"):
  *
- * - GET  /v1/me/invitations: live invitations addressed to my username or
- *   email, with the inviting org's id and name and the role offered;
+ * - GET  /v1/me/invitations: live invitations addressed to my account (the
+ *   id its username or email named when they were sent, invitations.ts),
+ *   with the inviting org's id and name and the role offered;
  * - POST /v1/me/invitations/:id/accept: I get the role in that org (the
  *   invitation is used up); audited in each of my orgs, that one included;
  * - POST /v1/me/invitations/:id/decline: the invitation is deleted; audited

@@ -145,14 +145,19 @@ describe('login lockout', () => {
     assert.deepEqual(events.map((e) => JSON.parse(e.details).reason).filter((r) => r === 'locked').length, 2, 'the trail shows the attempts refused by the lock')
   })
 
-  it('gives back the attempt of a right password sent without its TOTP code', async (t) => {
+  it('counts a right password sent without its TOTP code like any attempt (nothing is given back)', async (t) => {
     const a = await accountsApp(t)
     const id = await addAdmin(a, 'alice')
     await a.db.updateTable('admins').set({ totp_secret: 'v1.sealed', totp_enabled_at: a.clock.now, failed_logins: 4 }).where('id', '=', id).execute()
     const r = await postLogin(a, { username: 'alice', password: GOOD_PASSWORD })
     assert.equal(r.json().code, 'SRV_MFA_CODE_REQUIRED')
     const row = await a.db.selectFrom('admins').select(['failed_logins', 'locked_until']).executeTakeFirstOrThrow()
-    assert.deepEqual([row.failed_logins, row.locked_until], [4, null], 'the 5th attempt, right but incomplete, neither counts nor locks')
+    assert.equal(row.failed_logins, 5)
+    assert.ok(row.locked_until !== null && Number(row.locked_until) > a.clock.now, 'the 5th attempt, right but incomplete, locks')
+    const [e] = (await auditEvents(a.db, 'session.login')).filter((x) => JSON.parse(x.details).reason === 'mfa-required')
+    assert.equal(JSON.parse(e!.details).locked, true, 'the trail marks the attempt that locked')
+    const again = await postLogin(a, { username: 'alice', password: GOOD_PASSWORD })
+    assert.equal(again.json().code, 'SRV_UNAUTHENTICATED', 'locked: not even the MFA question')
   })
 })
 

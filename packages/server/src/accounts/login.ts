@@ -12,8 +12,12 @@
  *    SRV_UNAUTHENTICATED: the lock never reveals itself to the caller (the
  *    org's audit trail shows it, `details.reason: locked`);
  * 4. after a correct password, an account with TOTP asks for the code
- *    (SRV_MFA_CODE_REQUIRED, the attempt is given back) or refuses a wrong
- *    one (SRV_MFA_CODE_INVALID, the attempt stays counted);
+ *    (SRV_MFA_CODE_REQUIRED) or refuses a wrong one (SRV_MFA_CODE_INVALID);
+ *    either way the attempt stays counted. Nothing but a full success ever
+ *    lowers the count: an attempt given back could lift a lock that a
+ *    racing wrong code had set (security re-review N1). The console sends
+ *    the code with the password, so a person with MFA signs in with one
+ *    attempt;
  * 5. a success resets the count, rehashes a password stored with older
  *    argon2 parameters and opens a session, in one transaction with the
  *    caller's audit events (`onSuccess`). The session has `mfa = 0` when an
@@ -29,7 +33,7 @@ import type { Transaction } from 'kysely'
 import type { Database, Row } from '../db/schema.js'
 import { withTransaction } from '../db/transaction.js'
 import { createSession, type NewSession } from './create-session.js'
-import { clearLoginFailures, refundLoginAttempt, takeLoginAttempt } from './failed-login.js'
+import { clearLoginFailures, takeLoginAttempt } from './failed-login.js'
 import { findAdmin, orgsRequiringMfa } from './find-admin.js'
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password-hash.js'
 import { useSecondFactor } from './second-factor.js'
@@ -100,8 +104,7 @@ export async function attemptLogin(deps: AccountsDeps, input: LoginInput, onSucc
   if (admin.totp_enabled_at !== null) {
     const result = await useSecondFactor(db, box, admin, input, now)
     if (result === 'missing') {
-      await refundLoginAttempt(db, admin.id, slot)
-      return fail('mfa-required', new ServerError('SRV_MFA_CODE_REQUIRED', 'this account has MFA: send the current TOTP code as `totp`, or a recovery code as `recoveryCode`'))
+      return fail('mfa-required', new ServerError('SRV_MFA_CODE_REQUIRED', 'this account has MFA: send the current TOTP code as `totp`, or a recovery code as `recoveryCode`'), slot.locks)
     }
     if (result === 'invalid') {
       const reason = input.totp !== undefined ? 'bad-totp' : 'bad-recovery-code'

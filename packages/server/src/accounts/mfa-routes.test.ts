@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { accountsApp, addAdmin, auditEvents, GOOD_PASSWORD, login, postLogin, type AccountsApp, type TestSession } from './accounts.test.helper.js'
+import { accountsApp, addAdmin, auditEvents, BACKENDS, GOOD_PASSWORD, login, postLogin, type AccountsApp, type TestSession } from './accounts.test.helper.js'
 import { totpCode } from './totp.js'
 
 const STEP = 30_000
@@ -108,15 +108,20 @@ describe('login with TOTP', () => {
 })
 
 describe('MFA management', () => {
-  it('regenerates recovery codes with a code, invalidating the old ones', async (t) => {
+  it('regenerates recovery codes with the password and a code, invalidating the old ones', async (t) => {
     const a = await accountsApp(t)
     a.clock.now = Math.floor(a.clock.now / STEP) * STEP + 5_000
     await addAdmin(a, 'alice')
     const s = await login(a, 'alice')
     const { secret, recoveryCodes } = await enableTotp(a, s)
     a.clock.now += STEP
-    const r = await a.app.inject({ method: 'POST', url: '/v1/me/mfa/recovery-codes', headers: s.headers, payload: { code: totpCode(secret, a.clock.now) } })
+    const codeOnly = await a.app.inject({ method: 'POST', url: '/v1/me/mfa/recovery-codes', headers: s.headers, payload: { code: totpCode(secret, a.clock.now) } })
+    assert.deepEqual([codeOnly.statusCode, codeOnly.json().errors[0].path], [400, '/body/password'], 'a code alone is not enough')
+    const badPassword = await a.app.inject({ method: 'POST', url: '/v1/me/mfa/recovery-codes', headers: s.headers, payload: { password: 'wrong password entirely', code: totpCode(secret, a.clock.now) } })
+    assert.deepEqual([badPassword.statusCode, badPassword.json().errors[0].path], [403, '/body/password'])
+    const r = await a.app.inject({ method: 'POST', url: '/v1/me/mfa/recovery-codes', headers: s.headers, payload: { password: GOOD_PASSWORD, code: totpCode(secret, a.clock.now) } })
     assert.equal(r.statusCode, 200, r.body)
+    assert.equal((await a.db.selectFrom('admins').select('failed_logins').executeTakeFirstOrThrow()).failed_logins, 0, 'both factors passed: the count is reset')
     const fresh: string[] = r.json().recoveryCodes
     assert.equal(fresh.length, 10)
     assert.equal((await postLogin(a, { username: 'alice', password: GOOD_PASSWORD, recoveryCode: recoveryCodes[0] })).json().code, 'SRV_MFA_CODE_INVALID')
@@ -152,4 +157,88 @@ describe('MFA management', () => {
     const plain = await login(a, 'alice')
     assert.equal(plain.body['mfa'], false)
   })
+})
+
+/** A six-digit code that is not valid around `now` (the n-th such). */
+function wrongCode(secret: string, now: number, n = 0): string {
+  const valid = new Set([-2, -1, 0, 1, 2].map((k) => totpCode(secret, now + k * STEP)))
+  for (let i = n; ; i++) {
+    const c = String(100_000 + i * 7_919).padStart(6, '0')
+    if (!valid.has(c)) return c
+  }
+}
+
+describe('TOTP guesses from a session (security re-review N3)', () => {
+  it('counts every wrong code of DELETE /v1/me/mfa and of recovery-codes, a right password resets nothing, and the lock then refuses the right factors', async (t) => {
+    const a = await accountsApp(t)
+    a.clock.now = Math.floor(a.clock.now / STEP) * STEP + 5_000
+    await addAdmin(a, 'alice')
+    const s = await login(a, 'alice')
+    const { secret } = await enableTotp(a, s)
+    a.clock.now += STEP
+    const count = async () => (await a.db.selectFrom('admins').select('failed_logins').executeTakeFirstOrThrow()).failed_logins
+    const regen = (code: string) => a.app.inject({ method: 'POST', url: '/v1/me/mfa/recovery-codes', headers: s.headers, payload: { password: GOOD_PASSWORD, code } })
+    const del = (code: string) => a.app.inject({ method: 'DELETE', url: '/v1/me/mfa', headers: s.headers, payload: { password: GOOD_PASSWORD, code } })
+
+    for (let i = 0; i < 2; i++) {
+      const r = await regen(wrongCode(secret, a.clock.now, i))
+      assert.deepEqual([r.statusCode, r.json().code, r.json().errors[0].path], [401, 'SRV_MFA_CODE_INVALID', '/body/code'])
+      const d = await del(wrongCode(secret, a.clock.now, 10 + i))
+      assert.deepEqual([d.statusCode, d.json().code], [401, 'SRV_MFA_CODE_INVALID'])
+    }
+    assert.equal(await count(), 4, 'the right password sent with each wrong code did not reset the count')
+    const fifth = await regen(wrongCode(secret, a.clock.now, 20))
+    assert.equal(fifth.json().code, 'SRV_MFA_CODE_INVALID')
+    const row = await a.db.selectFrom('admins').select(['failed_logins', 'locked_until']).executeTakeFirstOrThrow()
+    assert.ok(row.failed_logins === 5 && row.locked_until !== null, 'the 5th wrong code locks')
+
+    const right = await regen(totpCode(secret, a.clock.now))
+    assert.deepEqual([right.statusCode, right.json().code], [403, 'SRV_FORBIDDEN'], 'locked: the right code is not even checked')
+    assert.equal((await del(totpCode(secret, a.clock.now))).statusCode, 403)
+    assert.equal((await postLogin(a, { username: 'alice', password: GOOD_PASSWORD, totp: totpCode(secret, a.clock.now) })).json().code, 'SRV_UNAUTHENTICATED', 'the same lock as login')
+    assert.equal(await count(), 8)
+    const row2 = await a.db.selectFrom('admins').select(['totp_enabled_at']).executeTakeFirstOrThrow()
+    assert.ok(row2.totp_enabled_at !== null, 'MFA still on')
+  })
+
+  it('counts wrong codes of the enrolment confirmation', async (t) => {
+    const a = await accountsApp(t)
+    a.clock.now = Math.floor(a.clock.now / STEP) * STEP + 5_000
+    await addAdmin(a, 'alice')
+    const s = await login(a, 'alice')
+    const start = await a.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: s.headers, payload: { password: GOOD_PASSWORD } })
+    const { secret } = start.json()
+    const confirm = (code: string) => a.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers: s.headers, payload: { code } })
+    for (let i = 0; i < 5; i++) assert.equal((await confirm(wrongCode(secret, a.clock.now, i))).json().code, 'SRV_MFA_CODE_INVALID')
+    const locked = await confirm(totpCode(secret, a.clock.now))
+    assert.deepEqual([locked.statusCode, locked.json().code], [403, 'SRV_FORBIDDEN'])
+    // Past the first lock (15 min), keeping the session from idling out on the way.
+    a.clock.now += 8 * 60_000
+    assert.equal((await a.app.inject({ method: 'GET', url: '/v1/me', headers: s.headers })).statusCode, 200)
+    a.clock.now += 8 * 60_000
+    const ok = await confirm(totpCode(secret, a.clock.now))
+    assert.equal(ok.statusCode, 200, ok.body)
+    assert.equal((await a.db.selectFrom('admins').select('failed_logins').executeTakeFirstOrThrow()).failed_logins, 0, 'a success resets the count')
+  })
+
+  for (const [backend, skip] of BACKENDS) {
+    it(`checks at most 5 of 30 parallel wrong codes sent to recovery-codes (${backend})`, { skip }, async (t) => {
+      const a = await accountsApp(t, { backend })
+      a.clock.now = Math.floor(a.clock.now / STEP) * STEP + 5_000
+      await addAdmin(a, 'alice')
+      const s = await login(a, 'alice')
+      const { secret } = await enableTotp(a, s)
+      a.clock.now += STEP
+      const burst = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          a.app.inject({ method: 'POST', url: '/v1/me/mfa/recovery-codes', headers: s.headers, payload: { password: GOOD_PASSWORD, code: wrongCode(secret, a.clock.now, i) } }),
+        ),
+      )
+      const answers = burst.map((r) => `${r.statusCode} ${r.json().code}`)
+      assert.equal(answers.filter((x) => x === '401 SRV_MFA_CODE_INVALID').length, 5, 'exactly 5 codes were checked')
+      assert.equal(answers.filter((x) => x === '403 SRV_FORBIDDEN').length, 25, 'the rest found the account locked')
+      const row = await a.db.selectFrom('admins').select(['failed_logins', 'locked_until']).executeTakeFirstOrThrow()
+      assert.ok(row.failed_logins === 30 && row.locked_until !== null)
+    })
+  }
 })

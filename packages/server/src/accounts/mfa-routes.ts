@@ -11,7 +11,12 @@
  *   (shown once, stored hashed);
  * - DELETE /v1/me/mfa `{ password, code }`: turns it off, unless an org the
  *   admin belongs to requires MFA;
- * - POST /v1/me/mfa/recovery-codes `{ code }`: a fresh set of recovery codes.
+ * - POST /v1/me/mfa/recovery-codes `{ password, code }`: a fresh set of
+ *   recovery codes.
+ *
+ * Every code checked here takes an attempt of the login lockout first
+ * (failed-login.ts, reauthenticate.ts), like login does: a session cannot
+ * guess codes without limit (security re-review N3).
  *
  * Enrolment routes are `mfaOptional`, so that a session which has not
  * passed MFA can still set it up.
@@ -23,12 +28,14 @@ import { withAuditedTransaction } from '../audit/audited-transaction.js'
 import { ServerError } from '../errors.js'
 import { NO_QUERY, objectSchema } from '../http/schemas.js'
 import { sessionAdminOf, totpContext, type AccountsDeps } from './accounts-deps.js'
-import { reauthenticate } from './reauthenticate.js'
-import { RECOVERY_CODE_RE, replaceRecoveryCodes } from './recovery-codes.js'
-import { openTotpSecret, useSecondFactor } from './second-factor.js'
+import { clearLoginFailures, takeLoginAttempt } from './failed-login.js'
+import { reauthenticate, reauthenticateWithCode } from './reauthenticate.js'
+import { replaceRecoveryCodes } from './recovery-codes.js'
+import { openTotpSecret } from './second-factor.js'
 import { acceptTotp, newTotpSecret, totpUri } from './totp.js'
 
 const CODE = { type: 'string', minLength: 6, maxLength: 11 }
+const PASSWORD = { type: 'string', minLength: 1, maxLength: 1024 }
 const CODES_ANSWER = objectSchema({ recoveryCodes: { type: 'array', items: { type: 'string' } } }, ['recoveryCodes'])
 
 /** Registers the MFA routes. */
@@ -81,6 +88,11 @@ export function mfaRoutes(app: FastifyInstance, deps: AccountsDeps): void {
       if (admin.totp_enabled_at !== null) throw new ServerError('SRV_CONFLICT', 'TOTP is already enabled')
       if (admin.totp_secret === null) throw new ServerError('SRV_CONFLICT', 'no TOTP enrolment is pending: POST /v1/me/mfa/totp first')
       const t = deps.now()
+      // Counted before the check, like every code (reset below only on success).
+      const slot = await takeLoginAttempt(db, adminId, t)
+      if (!slot.taken) {
+        throw new ServerError('SRV_FORBIDDEN', 'too many failed attempts: the account is locked for now', { errors: [{ path: '/body/code', message: 'the account is locked for now' }] })
+      }
       const step = acceptTotp(openTotpSecret(box, adminId, admin.totp_secret), code, t, admin.totp_last_step === null ? null : Number(admin.totp_last_step))
       if (step === undefined) throw new ServerError('SRV_MFA_CODE_INVALID', 'the code is wrong: check the device clock and the secret entered', { errors: [{ path: '/body/code', message: 'is not a valid code' }] })
       const recoveryCodes = await withAuditedTransaction(db, request, async (trx) => {
@@ -93,6 +105,7 @@ export function mfaRoutes(app: FastifyInstance, deps: AccountsDeps): void {
           .executeTakeFirst()
         if (r.numUpdatedRows === 0n) throw new ServerError('SRV_CONFLICT', 'the enrolment changed meanwhile; start again')
         await trx.updateTable('sessions').set({ mfa: 1 }).where('id', '=', sessionId).execute()
+        await clearLoginFailures(trx, adminId)
         return replaceRecoveryCodes(trx, adminId, t)
       }, { at: t })
       return { recoveryCodes }
@@ -105,7 +118,7 @@ export function mfaRoutes(app: FastifyInstance, deps: AccountsDeps): void {
       config: { access: SESSION, audit: { action: 'mfa.disable', target: 'admin' } },
       schema: {
         querystring: NO_QUERY,
-        body: objectSchema({ password: { type: 'string', minLength: 1, maxLength: 1024 }, code: CODE }, ['password', 'code']),
+        body: objectSchema({ password: PASSWORD, code: CODE }, ['password', 'code']),
         response: { 200: objectSchema({}) },
       },
     },
@@ -114,8 +127,11 @@ export function mfaRoutes(app: FastifyInstance, deps: AccountsDeps): void {
       request.auditTarget = adminId
       const { password, code } = request.body as { password: string; code: string }
       const t = deps.now()
-      const admin = await reauthenticate(db, adminId, password, '/body/password', t)
-      if (admin.totp_enabled_at === null) throw new ServerError('SRV_CONFLICT', 'TOTP is not enabled')
+      // State first, then the factors in one counted attempt: a refusal for
+      // state never costs an attempt, and nothing resets the count between
+      // the password and the code.
+      const current = await db.selectFrom('admins').select('totp_enabled_at').where('id', '=', adminId).executeTakeFirstOrThrow()
+      if (current.totp_enabled_at === null) throw new ServerError('SRV_CONFLICT', 'TOTP is not enabled')
       const requiring = await db
         .selectFrom('admin_roles as r')
         .innerJoin('orgs as o', 'o.id', 'r.org_id')
@@ -127,7 +143,7 @@ export function mfaRoutes(app: FastifyInstance, deps: AccountsDeps): void {
       if (requiring.length > 0) {
         throw new ServerError('SRV_FORBIDDEN', `MFA cannot be turned off: required by organisation ${requiring.map((o) => o.id).join(', ')}`)
       }
-      await checkCode(deps, admin, code, t)
+      await reauthenticateWithCode(deps, adminId, password, code, t)
       await withAuditedTransaction(db, request, async (trx) => {
         await trx
           .updateTable('admins')
@@ -144,31 +160,17 @@ export function mfaRoutes(app: FastifyInstance, deps: AccountsDeps): void {
     '/v1/me/mfa/recovery-codes',
     {
       config: { access: SESSION, audit: { action: 'mfa.recovery-codes', target: 'admin' } },
-      schema: { querystring: NO_QUERY, body: objectSchema({ code: CODE }, ['code']), response: { 200: CODES_ANSWER } },
+      schema: { querystring: NO_QUERY, body: objectSchema({ password: PASSWORD, code: CODE }, ['password', 'code']), response: { 200: CODES_ANSWER } },
     },
     async (request) => {
       const { adminId } = sessionAdminOf(request)
       request.auditTarget = adminId
-      const { code } = request.body as { code: string }
+      const { password, code } = request.body as { password: string; code: string }
       const t = deps.now()
-      const admin = await db.selectFrom('admins').selectAll().where('id', '=', adminId).executeTakeFirstOrThrow()
-      if (admin.totp_enabled_at === null) throw new ServerError('SRV_CONFLICT', 'TOTP is not enabled')
-      await checkCode(deps, admin, code, t)
+      const current = await db.selectFrom('admins').select('totp_enabled_at').where('id', '=', adminId).executeTakeFirstOrThrow()
+      if (current.totp_enabled_at === null) throw new ServerError('SRV_CONFLICT', 'TOTP is not enabled')
+      await reauthenticateWithCode(deps, adminId, password, code, t)
       return { recoveryCodes: await withAuditedTransaction(db, request, (trx) => replaceRecoveryCodes(trx, adminId, t), { at: t }) }
     },
   )
-}
-
-/** A TOTP code, or a recovery code (by its shape), used up; else 401 SRV_MFA_CODE_INVALID. */
-async function checkCode(
-  deps: AccountsDeps,
-  admin: { readonly id: string; readonly totp_secret: string | null; readonly totp_last_step: number | null },
-  code: string,
-  now: number,
-): Promise<void> {
-  const input = RECOVERY_CODE_RE.test(code) ? { recoveryCode: code } : { totp: code }
-  const result = await useSecondFactor(deps.db, deps.box, admin, input, now)
-  if (result !== 'totp' && result !== 'recovery-code') {
-    throw new ServerError('SRV_MFA_CODE_INVALID', 'the code is wrong or was already used', { errors: [{ path: '/body/code', message: 'is not a valid code' }] })
-  }
 }
