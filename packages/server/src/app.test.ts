@@ -2,6 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildApp } from './app.js'
 import { openDatabase } from './db/open.js'
+import { testDatabase } from './db/test-database.test.helper.js'
 import { captureLogger, tempDir, testApp, testConfig } from './fixtures.test.helper.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -36,7 +37,9 @@ describe('buildApp', () => {
   })
 
   it('closes the database when the app closes', async (t) => {
-    const config = testConfig(tempDir(t))
+    const made = await testDatabase('app')
+    t.after(() => made.drop())
+    const config = testConfig(tempDir(t), made.env)
     const db = await openDatabase(config.databaseUrl)
     const app = buildApp({ config, db, logger: captureLogger().logger })
     await app.ready()
@@ -45,10 +48,11 @@ describe('buildApp', () => {
   })
 
   it('registers exactly the route plugins it is given', async (t) => {
-    const config = testConfig(tempDir(t))
+    const made = await testDatabase('app')
+    const config = testConfig(tempDir(t), made.env)
     const db = await openDatabase(config.databaseUrl)
     const app = buildApp({ config, db, logger: captureLogger().logger, routes: [] })
-    t.after(() => app.close())
+    t.after(() => app.close().then(made.drop))
     assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 404)
   })
 })

@@ -14,6 +14,7 @@ import { loadConfig, type LogLevel, type ServerConfig } from './config.js'
 import { openDatabase } from './db/open.js'
 import type { Database } from './db/schema.js'
 import { createLogger } from './logger.js'
+import { testDatabase } from './db/test-database.test.helper.js'
 
 /** A fresh temporary directory, removed when the test ends. */
 export function tempDir(t: TestContext): string {
@@ -45,18 +46,22 @@ export interface TestApp {
 }
 
 /**
- * An app on a migrated SQLite file in a temp dir, with a capturing logger
- * and an optional extra plugin (registered after the real routes).
+ * An app on a migrated database (a SQLite file in a temp dir, or a fresh
+ * PostgreSQL database under PALISADE_TEST_DATABASE=postgres), with a
+ * capturing logger and an optional extra plugin (registered after the real
+ * routes).
  */
 export async function createTestApp(options: { plugin?: FastifyPluginAsync; logLevel?: LogLevel } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'palisade-server-test-'))
-  const config = testConfig(dir)
+  const made = await testDatabase()
+  const config = testConfig(dir, made.env)
   const db = await openDatabase(config.databaseUrl)
   const { logger, lines } = captureLogger(options.logLevel ?? 'info')
   const app = buildApp({ config, db, logger })
   if (options.plugin !== undefined) void app.register(options.plugin)
   const dispose = async (): Promise<void> => {
     await app.close()
+    await made.drop()
     rmSync(dir, { recursive: true, force: true })
   }
   return { app, db, lines, config, dispose }

@@ -18,6 +18,7 @@ import type { ServerConfig } from '../config.js'
 import { openDatabase } from '../db/open.js'
 import type { Database } from '../db/schema.js'
 import { freshPostgres, POSTGRES_SKIP } from '../db/postgres.test.helper.js'
+import { SQLITE_HALF, TEST_DATABASE } from '../db/test-database.test.helper.js'
 import { captureLogger, testConfig } from '../fixtures.test.helper.js'
 import { ROUTES } from '../routes/index.js'
 import { apiKeysRoutes } from '../api-keys/api-keys-routes.js'
@@ -27,8 +28,8 @@ import { hashPassword } from './password-hash.js'
 
 export { POSTGRES_SKIP }
 
-/** The backends account tests run on, each with its skip reason (false: run). */
-export const BACKENDS: readonly (readonly ['sqlite' | 'postgres', string | false])[] = [['sqlite', false], ['postgres', POSTGRES_SKIP]]
+/** The backends account tests run on, each with its skip reason (false: run); a PostgreSQL run (PALISADE_TEST_DATABASE) skips the SQLite half. */
+export const BACKENDS: readonly (readonly ['sqlite' | 'postgres', string | false])[] = [['sqlite', SQLITE_HALF], ['postgres', POSTGRES_SKIP]]
 
 /** A password that passes the policy for any test username. */
 export const GOOD_PASSWORD = 'plum tractor sandwich 42'
@@ -60,7 +61,8 @@ export async function accountsApp(
   options: Omit<AccountsRoutesOptions, 'now'> & { env?: Record<string, string>; backend?: 'sqlite' | 'postgres' } = {},
 ): Promise<AccountsApp> {
   const dir = mkdtempSync(join(tmpdir(), 'palisade-accounts-test-'))
-  const fresh = options.backend === 'postgres' ? await freshPostgres('accounts') : undefined
+  // With no backend named, this run's (PALISADE_TEST_DATABASE) database.
+  const fresh = (options.backend ?? TEST_DATABASE) === 'postgres' ? await freshPostgres('accounts') : undefined
   const config = testConfig(dir, { ...(options.env ?? {}), ...(fresh === undefined ? {} : { PALISADE_DATABASE_URL: fresh.url }) })
   const db = await openDatabase(config.databaseUrl)
   const { logger, lines } = captureLogger('trace')

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { accessTestApp, type AccessTestApp } from '../auth/access-app.test.helper.js'
 import { createKey } from '../auth/principals.test.helper.js'
 import { freshPostgres, POSTGRES_SKIP } from '../db/postgres.test.helper.js'
+import { SQLITE_HALF } from '../db/test-database.test.helper.js'
 import { parseAuditCursor, formatAuditCursor } from './audit-cursor.js'
 import { auditRoutes } from './audit-route.js'
 import { recordAudit } from './record-audit.js'
@@ -110,7 +111,7 @@ describe('audit cursors', () => {
   })
 })
 
-suite('SQLite', undefined, async () => undefined, async () => {})
+suite('SQLite', SQLITE_HALF === false ? undefined : SQLITE_HALF, async () => undefined, async () => {})
 let dropPostgres = async (): Promise<void> => {}
 suite(
   'PostgreSQL',

@@ -17,12 +17,13 @@ import { buildApp } from '../app.js'
 import { commandPayload } from '../commands/org.test.helper.js'
 import { openDatabase } from '../db/open.js'
 import { freshPostgres, POSTGRES_SKIP, type FreshPostgres } from '../db/postgres.test.helper.js'
+import { SQLITE_HALF } from '../db/test-database.test.helper.js'
 import type { Database } from '../db/schema.js'
 import { captureLogger, testConfig } from '../fixtures.test.helper.js'
 import { admin, rootPayload, setupOrg, signRoot, type TestOrg } from '../setup/test-org.test.helper.js'
 import { startWitnesses, type TestWitness } from '../witness-client/test-witness.test.helper.js'
 
-const BACKENDS = [['sqlite', false], ['postgres', POSTGRES_SKIP]] as const
+const BACKENDS = [['sqlite', SQLITE_HALF], ['postgres', POSTGRES_SKIP]] as const
 
 for (const [backend, skip] of BACKENDS) {
   describe(`a mutation and its audit event on ${backend}`, { skip }, () => {

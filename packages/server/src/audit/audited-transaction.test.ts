@@ -7,19 +7,26 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { sql } from 'kysely'
 import { accountsApp, addAdmin, auditEvents, GOOD_PASSWORD, login } from '../accounts/accounts.test.helper.js'
+import { sqlFamilyOf } from '../db/open.js'
 
 describe('an audited transaction', () => {
   it('rolls the change back when its event cannot be written, so a retry does not act twice', async (t) => {
     const a = await accountsApp(t)
     await addAdmin(a, 'olga')
-    // A trigger makes every audit insert fail, as a full disk or a broken table would.
-    await sql`create trigger no_audit before insert on audit_events begin select raise(abort, 'audit store down'); end`.execute(a.db)
+    // A trigger makes every audit insert fail, as a full disk or a broken table would (each dialect spells it its own way).
+    const postgres = sqlFamilyOf(a.config.databaseUrl) === 'postgres'
+    if (postgres) {
+      await sql`create function no_audit() returns trigger language plpgsql as $$ begin raise exception 'audit store down'; end $$`.execute(a.db)
+      await sql`create trigger no_audit before insert on audit_events for each row execute function no_audit()`.execute(a.db)
+    } else {
+      await sql`create trigger no_audit before insert on audit_events begin select raise(abort, 'audit store down'); end`.execute(a.db)
+    }
     const create = await a.app.inject({ method: 'POST', url: '/v1/orgs/acme/api-keys', headers: a.acmeKey, payload: { name: 'ci', scopes: ['read'] } })
     assert.equal(create.statusCode, 503, create.body)
     assert.equal(create.json().code, 'SRV_UNAVAILABLE')
     const keys = await a.db.selectFrom('api_keys').select('name').where('name', '=', 'ci').execute()
     assert.deepEqual(keys, [], 'no key without its event')
-    await sql`drop trigger no_audit`.execute(a.db)
+    await (postgres ? sql`drop trigger no_audit on audit_events` : sql`drop trigger no_audit`).execute(a.db)
     const retry = await a.app.inject({ method: 'POST', url: '/v1/orgs/acme/api-keys', headers: a.acmeKey, payload: { name: 'ci', scopes: ['read'] } })
     assert.equal(retry.statusCode, 201)
     assert.equal((await a.db.selectFrom('api_keys').select('name').where('name', '=', 'ci').execute()).length, 1)

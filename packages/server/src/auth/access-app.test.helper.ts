@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Kysely } from 'kysely'
 import { buildApp } from '../app.js'
 import { openDatabase } from '../db/open.js'
+import { testDatabase } from '../db/test-database.test.helper.js'
 import type { Database } from '../db/schema.js'
 import { captureLogger, testConfig } from '../fixtures.test.helper.js'
 import type { RoutePlugin } from '../routes/route-context.js'
@@ -23,10 +24,16 @@ export interface AccessTestApp {
   close(): Promise<void>
 }
 
-/** Builds and readies the app (SQLite in a temp dir unless `databaseUrl` names another database); orgs `acme` and `globex` exist (acme requires no MFA). */
+/**
+ * Builds and readies the app (on this run's test database — SQLite in a
+ * temp dir, or PostgreSQL under PALISADE_TEST_DATABASE=postgres — unless
+ * `databaseUrl` names another database); orgs `acme` and `globex` exist
+ * (acme requires no MFA).
+ */
 export async function accessTestApp(routes: readonly RoutePlugin[], options: { databaseUrl?: string } = {}): Promise<AccessTestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'palisade-access-test-'))
-  const config = testConfig(dir, options.databaseUrl === undefined ? {} : { PALISADE_DATABASE_URL: options.databaseUrl })
+  const made = options.databaseUrl === undefined ? await testDatabase('access') : undefined
+  const config = testConfig(dir, made?.env ?? { PALISADE_DATABASE_URL: options.databaseUrl as string })
   const db = await openDatabase(config.databaseUrl)
   const { logger, lines } = captureLogger('info')
   const clock = { now: 1_800_000_000_000 }
@@ -40,6 +47,7 @@ export async function accessTestApp(routes: readonly RoutePlugin[], options: { d
     clock,
     async close() {
       await app.close()
+      await made?.drop()
       rmSync(dir, { recursive: true, force: true })
     },
   }

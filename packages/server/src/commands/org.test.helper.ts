@@ -1,7 +1,8 @@
 /**
  * Test support for enrollment, devices, commands, alerts and the gateway
  * (not a test file: the runner picks up `*.test.js` only): a real app on a
- * temporary SQLite file with the real log and setup routes, a small real
+ * temporary SQLite file (a fresh PostgreSQL database under
+ * PALISADE_TEST_DATABASE=postgres) with the real log and setup routes, a small real
  * C2SP witness over HTTP, an org created through POST /v1/setup with real
  * admin keys, devices with real Ed25519 keys, and admin signing.
  */
@@ -29,6 +30,7 @@ import type { Kysely } from 'kysely'
 import { buildApp } from '../app.js'
 import type { ServerConfig } from '../config.js'
 import { openDatabase } from '../db/open.js'
+import { testDatabase } from '../db/test-database.test.helper.js'
 import type { Database } from '../db/schema.js'
 import { captureLogger, testConfig } from '../fixtures.test.helper.js'
 import { ROUTES } from '../routes/index.js'
@@ -144,13 +146,15 @@ export interface TestOrgOptions {
  */
 export async function createTestOrg(t: Cleanup, options: TestOrgOptions = {}): Promise<TestOrg> {
   const dir = mkdtempSync(join(TEST_TMP, 'palisade-server-test-'))
-  const config = testConfig(dir, options.listen === true ? { PALISADE_LISTEN: '127.0.0.1:0' } : {})
+  const made = await testDatabase('org')
+  const config = testConfig(dir, { ...made.env, ...(options.listen === true ? { PALISADE_LISTEN: '127.0.0.1:0' } : {}) })
   const db = await openDatabase(config.databaseUrl)
   const { logger, lines } = captureLogger('info')
   const routes = ROUTES.includes(setupRoutes) ? ROUTES : [...ROUTES, setupRoutes]
   const app = buildApp({ config, db, logger, routes })
   t.after(async () => {
     await app.close()
+    await made.drop()
     rmSync(dir, { recursive: true, force: true })
   })
   if (options.listen === true) await app.listen({ host: '127.0.0.1', port: 0 })

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../app.js'
 import { openDatabase } from '../db/open.js'
+import { testDatabase } from '../db/test-database.test.helper.js'
 import { captureLogger, testConfig } from '../fixtures.test.helper.js'
 import { consoleDir } from './console-dir.js'
 import { consoleRoutes } from './console-routes.js'
@@ -44,11 +45,13 @@ function rawGet(port: number, path: string): Promise<string> {
 
 async function appFor(t: TestContext, dir: string | undefined) {
   const data = mkdtempSync(join(tmpdir(), 'palisade-console-data-'))
-  const config = testConfig(data)
+  const made = await testDatabase('console')
+  const config = testConfig(data, made.env)
   const db = await openDatabase(config.databaseUrl)
   const app = buildApp({ config, db, logger: captureLogger().logger, routes: [consoleRoutes(dir)] })
   t.after(async () => {
     await app.close()
+    await made.drop()
     rmSync(data, { recursive: true, force: true })
   })
   await app.ready()

@@ -15,6 +15,7 @@ import { MIGRATIONS } from './migrations/index.js'
 import { openDatabase } from './open.js'
 import { freshPostgres, POSTGRES_SKIP } from './postgres.test.helper.js'
 import type { Database, NewRow, TableName } from './schema.js'
+import { SQLITE_HALF } from './test-database.test.helper.js'
 
 const T = 1_764_000_000_123 // > 2^32: proves timestamps are 64-bit
 const bytes = (...b: number[]) => new Uint8Array(b)
@@ -172,5 +173,5 @@ function conformance(label: string, backend: Backend, skip: string | undefined):
 }
 
 if (POSTGRES_SKIP !== false) console.log(`# skipping PostgreSQL schema tests: ${POSTGRES_SKIP}`)
-conformance('SQLite', sqliteBackend(), undefined)
+conformance('SQLite', sqliteBackend(), SQLITE_HALF === false ? undefined : SQLITE_HALF)
 conformance('PostgreSQL', postgresBackend(), POSTGRES_SKIP === false ? undefined : POSTGRES_SKIP)

@@ -9,6 +9,7 @@ import { openDatabase, sqlFamilyOf } from './open.js'
 import { openPostgres } from './open-postgres.js'
 import { POSTGRES_ADMIN_URL, POSTGRES_SKIP } from './postgres.test.helper.js'
 import { openSqlite } from './open-sqlite.js'
+import { SQLITE_ONLY } from './test-database.test.helper.js'
 
 async function pragma(db: Kysely<any>, name: string): Promise<unknown> {
   const { rows } = await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(db)
@@ -20,7 +21,7 @@ async function open(t: TestContext, file = 'palisade.db'): Promise<{ url: string
   return { url: `sqlite:${join(dir, file)}`, dir }
 }
 
-describe('openDatabase with sqlite:', () => {
+describe('openDatabase with sqlite:', { skip: SQLITE_ONLY }, () => {
   it('keeps data across a close and reopen', async (t) => {
     const { url } = await open(t)
     const first = await openDatabase(url)
@@ -58,7 +59,7 @@ describe('sqlFamilyOf', () => {
   })
 })
 
-describe('openSqlite migrations', () => {
+describe('openSqlite migrations', { skip: SQLITE_ONLY }, () => {
   it('roll back a failing migration completely (no half-created tables)', async (t) => {
     const db = openSqlite(join(tempDir(t), 'x.db'))
     t.after(() => db.destroy())

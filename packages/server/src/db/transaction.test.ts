@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { Kysely } from 'kysely'
 import { openDatabase } from './open.js'
 import type { Database } from './schema.js'
+import { testDatabase, type TestDatabase } from './test-database.test.helper.js'
 import { isRetryableDbError, withTransaction } from './transaction.js'
 
 const busy = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })
@@ -13,12 +14,15 @@ const busy = () => Object.assign(new Error('database is locked'), { code: 'SQLIT
 describe('withTransaction', () => {
   let dir = ''
   let db: Kysely<Database>
+  let made: TestDatabase
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'palisade-trx-'))
-    db = await openDatabase(`sqlite:${join(dir, 'p.db')}`)
+    made = await testDatabase('trx')
+    db = await openDatabase(made.url ?? `sqlite:${join(dir, 'p.db')}`)
   })
   after(async () => {
     await db.destroy()
+    await made.drop()
     rmSync(dir, { recursive: true, force: true })
   })
   const orgIds = async () => (await db.selectFrom('orgs').select('id').orderBy('id').execute()).map((r) => r.id)

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { buildApp } from '../app.js'
 import { startWitness } from '../commands/org.test.helper.js'
 import { openDatabase } from '../db/open.js'
+import { testDatabase } from '../db/test-database.test.helper.js'
 import { captureLogger, testConfig } from '../fixtures.test.helper.js'
 import { ROUTES } from '../routes/index.js'
 import { setupRoutes } from '../setup/routes.js'
@@ -129,13 +130,15 @@ describe('GET /v1/orgs/:org/events', { concurrency: true }, () => {
 /** An org on an app whose events route has `options` (short re-check, small buffer, own hub). */
 async function orgWith(t: { after: (fn: () => Promise<void> | void) => void }, options: EventsRouteOptions): Promise<TestOrg> {
   const dir = mkdtempSync(join(tmpdir(), 'palisade-events-test-'))
-  const config = testConfig(dir, { PALISADE_LISTEN: '127.0.0.1:0' })
+  const made = await testDatabase('events')
+  const config = testConfig(dir, { ...made.env, PALISADE_LISTEN: '127.0.0.1:0' })
   const db = await openDatabase(config.databaseUrl)
   const { logger, lines } = captureLogger('info')
   const routes = [...ROUTES.filter((r) => r.name !== 'eventsPlugin'), eventsRoute(options), ...(ROUTES.includes(setupRoutes) ? [] : [setupRoutes])]
   const app = buildApp({ config, db, logger, routes })
   t.after(async () => {
     await app.close()
+    await made.drop()
     rmSync(dir, { recursive: true, force: true })
   })
   await app.listen({ host: '127.0.0.1', port: 0 })

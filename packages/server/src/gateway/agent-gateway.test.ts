@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket, { WebSocketServer } from 'ws'
 import { openDatabase } from '../db/open.js'
+import { testDatabase } from '../db/test-database.test.helper.js'
 import { OrgLog } from '../log/org-log.js'
 import { createLogger } from '../logger.js'
 import { AgentGateway } from './agent-gateway.js'
@@ -16,7 +17,8 @@ async function standalone(
   options: { pingIntervalMs?: number; helloTimeoutMs?: number; maxQueuedFrames?: number },
 ): Promise<{ url: string; gateway: AgentGateway }> {
   const dir = mkdtempSync(join(tmpdir(), 'palisade-gw-'))
-  const db = await openDatabase(`sqlite:${join(dir, 'p.db')}`)
+  const made = await testDatabase('gw')
+  const db = await openDatabase(made.url ?? `sqlite:${join(dir, 'p.db')}`)
   const gateway = new AgentGateway({
     db,
     log: new OrgLog({ db }),
@@ -31,6 +33,7 @@ async function standalone(
     await gateway.close()
     await new Promise<void>((resolve) => wss.close(() => resolve()))
     await db.destroy()
+    await made.drop()
     rmSync(dir, { recursive: true, force: true })
   })
   return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, gateway }

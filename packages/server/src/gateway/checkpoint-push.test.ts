@@ -17,6 +17,7 @@ import { WebSocketServer } from 'ws'
 import { buildApp } from '../app.js'
 import { addOrg, approve, createTestOrg, draftCommand, enrollDevice, testKey, type TestOrg, type TestWitness } from '../commands/org.test.helper.js'
 import { openDatabase } from '../db/open.js'
+import { testDatabase } from '../db/test-database.test.helper.js'
 import { captureLogger, testConfig } from '../fixtures.test.helper.js'
 import { OrgLog } from '../log/org-log.js'
 import { ROUTES } from '../routes/index.js'
@@ -66,7 +67,8 @@ async function clockedWitness(t: Cleanup): Promise<TestWitness & { offset: numbe
 /** An org on an app whose log runs on a clock the test moves, with a witness whose time it moves too. */
 async function clockedOrg(t: Cleanup): Promise<{ o: TestOrg; log: OrgLog; clock: { offsetMs: number }; witness: TestWitness & { offset: number } }> {
   const dir = mkdtempSync(join(tmpdir(), 'palisade-server-test-'))
-  const config = testConfig(dir, { PALISADE_LISTEN: '127.0.0.1:0' })
+  const made = await testDatabase('ckpush')
+  const config = testConfig(dir, { ...made.env, PALISADE_LISTEN: '127.0.0.1:0' })
   const db = await openDatabase(config.databaseUrl)
   const { logger, lines } = captureLogger('info')
   const clock = { offsetMs: 0 }
@@ -74,6 +76,7 @@ async function clockedOrg(t: Cleanup): Promise<{ o: TestOrg; log: OrgLog; clock:
   const app = buildApp({ config, db, logger, log, routes: ROUTES.includes(setupRoutes) ? ROUTES : [...ROUTES, setupRoutes] })
   t.after(async () => {
     await app.close()
+    await made.drop()
     rmSync(dir, { recursive: true, force: true })
   })
   await app.listen({ host: '127.0.0.1', port: 0 })

@@ -61,7 +61,9 @@ describe('agent gateway: deliveries and results', { concurrency: true }, () => {
     const verdict = verifyCommand(trustState(o), delivery, { id: device.id }, nowSeconds())
     assert.ok(verdict.ok, JSON.stringify(verdict))
     assert.equal(verdict.command.id, cmd.id)
-    assert.equal((await get(o, `/v1/orgs/${o.org}/commands/${cmd.id}`)).status, 'delivering')
+    // The gateway records the send after the frame is out and does not wait for it (agent-connection.ts
+    // #markSent): on PostgreSQL that commit can land just after the agent has the delivery.
+    await waitFor('the command to show delivering', async () => ((await get(o, `/v1/orgs/${o.org}/commands/${cmd.id}`)).status === 'delivering' ? true : undefined))
 
     const envelope = await signedResult(device.key, { org: o.org, commandId: cmd.id, deviceId: device.id, exitCode: 3, stdout: 'out' })
     agent.send({ type: 'result', envelope, state: { rootVersion: 1, checkpointSize: verdict.checkpoint.size } })

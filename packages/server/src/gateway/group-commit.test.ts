@@ -6,17 +6,21 @@ import { join } from 'node:path'
 import type { Kysely, Transaction } from 'kysely'
 import { openDatabase } from '../db/open.js'
 import type { Database } from '../db/schema.js'
+import { testDatabase, type TestDatabase } from '../db/test-database.test.helper.js'
 import { GroupCommit, GroupCommitClosedError } from './group-commit.js'
 
 describe('GroupCommit', () => {
   let dir = ''
   let db: Kysely<Database>
+  let made: TestDatabase
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'palisade-gc-'))
-    db = await openDatabase(`sqlite:${join(dir, 'p.db')}`)
+    made = await testDatabase('gc')
+    db = await openDatabase(made.url ?? `sqlite:${join(dir, 'p.db')}`)
   })
   after(async () => {
     await db.destroy()
+    await made.drop()
     rmSync(dir, { recursive: true, force: true })
   })
 

@@ -14,6 +14,7 @@ import { addOrg, approve, draftCommand, enrollDevice, startWitness } from '../co
 import { ROUTES } from '../routes/index.js'
 import { setupRoutes } from '../setup/routes.js'
 import { openDatabase } from '../db/open.js'
+import { testDatabase } from '../db/test-database.test.helper.js'
 import { captureLogger, testConfig } from '../fixtures.test.helper.js'
 import { signedRejection, signedResult, TestAgent } from '../gateway/agent.test.helper.js'
 import { BoundedLabel } from './bounded-label.js'
@@ -34,7 +35,8 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 describe('server metrics', () => {
   it('count what happened: connected agents, deliveries, results, rejections and alerts by code, log size, publish and witness latency, HTTP by route', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'palisade-metrics-'))
-    const config = testConfig(dir, { PALISADE_NODE_ID: 'node-m' })
+    const made = await testDatabase('metrics')
+    const config = testConfig(dir, { ...made.env, PALISADE_NODE_ID: 'node-m' })
     const db = await openDatabase(config.databaseUrl)
     const metrics = new ServerMetrics({ node: config.nodeId })
     const routes = ROUTES.includes(setupRoutes) ? ROUTES : [...ROUTES, setupRoutes]
@@ -42,6 +44,7 @@ describe('server metrics', () => {
     const app = buildApp({ config, db, logger, routes, metrics })
     t.after(async () => {
       await app.close()
+      await made.drop()
       rmSync(dir, { recursive: true, force: true })
     })
     await app.listen({ host: '127.0.0.1', port: 0 })

@@ -14,6 +14,7 @@ import { buildApp } from '../app.js'
 import { NatsBus } from '../bus/nats-bus.js'
 import { addOrg, approve, draftCommand, enrollDevice, startWitness } from '../commands/org.test.helper.js'
 import { openDatabase } from '../db/open.js'
+import { testDatabase } from '../db/test-database.test.helper.js'
 import { captureLogger, testConfig } from '../fixtures.test.helper.js'
 import { TestAgent } from '../gateway/agent.test.helper.js'
 import { setupRoutes } from '../setup/routes.js'
@@ -30,7 +31,8 @@ async function deadPort(): Promise<number> {
 describe('GET /healthz', () => {
   it('answers 503 naming /checks/bus while NATS is unreachable, and the node still delivers to its own agents', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'palisade-healthz-'))
-    const config = testConfig(dir)
+    const made = await testDatabase('healthz')
+    const config = testConfig(dir, made.env)
     const db = await openDatabase(config.databaseUrl)
     const port = await deadPort()
     const bus = new NatsBus({ url: `nats://127.0.0.1:${port}`, name: 'healthz-test', retryMs: 200, connectTimeoutMs: 500 })
@@ -40,6 +42,7 @@ describe('GET /healthz', () => {
     t.after(async () => {
       await app.close()
       await bus.close()
+      await made.drop()
       rmSync(dir, { recursive: true, force: true })
     })
     await app.listen({ host: '127.0.0.1', port: 0 })
@@ -67,10 +70,12 @@ describe('GET /healthz', () => {
 
   it('answers 200 with every check ok on the in-process bus', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'palisade-healthz-'))
-    const config = testConfig(dir)
+    const made = await testDatabase('healthz')
+    const config = testConfig(dir, made.env)
     const app = buildApp({ config, db: await openDatabase(config.databaseUrl), logger: captureLogger().logger })
     t.after(async () => {
       await app.close()
+      await made.drop()
       rmSync(dir, { recursive: true, force: true })
     })
     const res = await app.inject({ method: 'GET', url: '/healthz' })

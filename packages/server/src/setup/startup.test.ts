@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { testDatabase } from '../db/test-database.test.helper.js'
 import { captureLogger, tempDir, testConfig } from '../fixtures.test.helper.js'
 import { startServer } from '../main.js'
 import { startWitnesses } from '../witness-client/test-witness.test.helper.js'
@@ -8,7 +9,8 @@ import { admin, rootPayload, signRoot } from './test-org.test.helper.js'
 describe('startServer and the setup code', () => {
   it('prints a fresh code to its output (not the log), invalidates the previous one, and never logs it or the API key', async (t) => {
     const dir = tempDir(t)
-    const config = testConfig(dir, { PALISADE_LISTEN: '127.0.0.1:0' })
+    const made = await testDatabase('startup')
+    const config = testConfig(dir, { ...made.env, PALISADE_LISTEN: '127.0.0.1:0' })
     const { logger, lines } = captureLogger('trace')
     let printed = ''
     const output = { write: (s: string) => (printed += s) }
@@ -18,7 +20,7 @@ describe('startServer and the setup code', () => {
     const first = await startServer(config, { logger, handleSignals: false, setupCodeOutput: output })
     await first.close()
     const server = await startServer(config, { logger, handleSignals: false, setupCodeOutput: output })
-    t.after(() => server.close())
+    t.after(() => server.close().then(made.drop))
     const code = server.setupCode
     assert.notEqual(code, first.setupCode)
     assert.match(printed, new RegExp(`setup code .*: ${code}\\n`))
