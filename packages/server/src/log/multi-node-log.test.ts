@@ -22,7 +22,7 @@ import { setupOrg, type TestOrg } from '../setup/test-org.test.helper.js'
 import { startWitnesses, type TestWitness } from '../witness-client/test-witness.test.helper.js'
 import { lockKey } from './org-lock.js'
 import { OrgLog } from './org-log.js'
-import { freshPostgres, POSTGRES_SKIP } from './postgres.test.helper.js'
+import { freshPostgres, POSTGRES_SKIP } from '../db/postgres.test.helper.js'
 
 const entry = (id: string) => ({ kind: 'command' as const, refId: id, data: utf8(`{"command":"${id}"}`) })
 
