@@ -4,42 +4,14 @@
 // HTTP with a real data directory, across a restart.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  canonicalJsonBytes, dsse, formatRootLine, keyId, nodePublicKey, rootFingerprint, toBase64, ROOT_PAYLOAD_TYPE, ROOT_TYPE,
-} from '@palisade/protocol'
+import { dsse, formatRootLine, rootFingerprint } from '@palisade/protocol'
 import { addWitnessedLog, startWitness, type RunningWitness } from './index.js'
-import { addCheckpoint, TestLog } from './test-log.test.helper.js'
+import { addCheckpoint, signTestRoot, TestLog, testKey } from './test-log.test.helper.js'
 
-interface Admin { seed: Uint8Array; pub: Uint8Array; id: string; name: string }
-const admin = (i: number): Admin => {
-  const seed = new Uint8Array(createHash('sha256').update(`root pinning admin ${i}`).digest())
-  const pub = nodePublicKey(seed)
-  return { seed, pub, id: keyId(pub), name: `admin${i}` }
-}
-const admins = [0, 1, 2, 3].map(admin)
-
-async function signRoot(log: TestLog, version: number, keys: readonly Admin[], signers: readonly Admin[], org = 'acme'): Promise<string> {
-  const now = Math.floor(Date.now() / 1000)
-  const root = {
-    type: ROOT_TYPE,
-    org,
-    version,
-    issuedAt: now - 3600,
-    expiresAt: now + 86400,
-    admins: keys.map((a) => ({ id: a.id, name: a.name, publicKey: toBase64(a.pub) })),
-    thresholds: { command: 2, policy: 2, root: 2, device: 1 },
-    witnesses: { quorum: 0, keys: [] },
-    log: { origin: log.origin, key: log.vkey },
-    maxCommandValiditySeconds: 86400,
-    frozen: false,
-  }
-  const env = await dsse.signEnvelope(ROOT_PAYLOAD_TYPE, canonicalJsonBytes(root), signers.map((k) => dsse.ed25519Signer(k.id, k.seed)))
-  return dsse.formatEnvelope(env)
-}
+const admins = [0, 1, 2, 3].map((i) => testKey(`root pinning admin ${i}`, `admin${i}`))
 const fp = (envelope: string) => rootFingerprint(dsse.parseEnvelope(envelope).payload)
 const line = (version: number, envelope: string) => formatRootLine({ version, fingerprint: fp(envelope) })
 
@@ -60,9 +32,9 @@ describe('witness with a pinned org root', () => {
     dir = await mkdtemp(join(tmpdir(), 'palisade-witness-root-'))
     log = (await TestLog.create('example.com/acme')).grow(12)
     plain = (await TestLog.create('example.com/plain')).grow(4)
-    v1 = await signRoot(log, 1, admins.slice(0, 3), admins.slice(0, 2))
+    v1 = await signTestRoot(log, 1, admins.slice(0, 3), admins.slice(0, 2))
     // v2 removes admin0: signed by two of v1's keys and two of its own
-    v2 = await signRoot(log, 2, admins.slice(1, 4), admins.slice(1, 3))
+    v2 = await signTestRoot(log, 2, admins.slice(1, 4), admins.slice(1, 3))
     assert.deepEqual(await addWitnessedLog(dir, log.vkey, fp(v1)), { origin: log.origin, added: true, pinned: true })
     await addWitnessedLog(dir, plain.vkey)
     w = await start()
@@ -92,7 +64,7 @@ describe('witness with a pinned org root', () => {
   })
 
   it('refuses chains that do not verify from the pin (422), bodies that are not chains (400), unknown (404) and unpinned (409) logs', async () => {
-    const forged = await signRoot(log, 2, admins.slice(1, 4), [admins[3]!, admins[2]!]) // only one of v1's keys
+    const forged = await signTestRoot(log, 2, admins.slice(1, 4), [admins[3]!, admins[2]!]) // only one of v1's keys
     for (const roots of [[v2], [v1, forged], [forged]]) {
       const r = await addRoot({ origin: log.origin, roots })
       assert.equal(r.status, 422, r.body)

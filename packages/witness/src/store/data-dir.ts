@@ -58,14 +58,19 @@ export function dataPaths(dir: string): DataPaths {
   })
 }
 
+/** `<SHA-256(origin) hex><suffix>` in `dir`: origins are arbitrary text, file names must not be. */
+function originFile(dir: string, origin: string, suffix: string): string {
+  return join(dir, `${createHash('sha256').update(origin, 'utf8').digest('hex')}${suffix}`)
+}
+
 /** The state file of one log: checkpoints/<SHA-256(origin) hex>.json. */
 export function checkpointPath(paths: DataPaths, origin: string): string {
-  return join(paths.checkpoints, `${createHash('sha256').update(origin, 'utf8').digest('hex')}.json`)
+  return originFile(paths.checkpoints, origin, '.json')
 }
 
 /** The reports file of one log: reports/<SHA-256(origin) hex>.jsonl. */
 export function reportsPath(paths: DataPaths, origin: string): string {
-  return join(paths.reports, `${createHash('sha256').update(origin, 'utf8').digest('hex')}.jsonl`)
+  return originFile(paths.reports, origin, '.jsonl')
 }
 
 /**
@@ -73,7 +78,7 @@ export function reportsPath(paths: DataPaths, origin: string): string {
  * checkpoints/<SHA-256(origin) hex>.root.json (see store/root-store.ts).
  */
 export function rootStatePath(paths: DataPaths, origin: string): string {
-  return join(paths.checkpoints, `${createHash('sha256').update(origin, 'utf8').digest('hex')}.root.json`)
+  return originFile(paths.checkpoints, origin, '.root.json')
 }
 
 /**
