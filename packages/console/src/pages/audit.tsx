@@ -2,6 +2,7 @@
 import { useState, type FormEvent } from 'react'
 import { api, seg } from '../api/http'
 import type { AuditEvent } from '../api/types'
+import { DataTable } from '../ui/data-table'
 import { time } from '../ui/format'
 import { Busy, Empty, ErrorBox, Page, Status } from '../ui/parts'
 import { useAsync } from '../ui/use-async'
@@ -89,36 +90,32 @@ export function AuditPage(props: { org: string }) {
       {first.loading ? <Busy /> : null}
       {!first.loading && events.length === 0 ? <Empty title="No events match." /> : null}
       {events.length > 0 ? (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Result</th>
-              <th scope="col">From</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((e) => (
-              <tr key={e.id}>
-                <td>{time(e.createdAt)}</td>
-                <td>
+        <DataTable
+          rows={events}
+          rowKey={(e) => e.id}
+          columns={[
+            ['When', (e) => time(e.createdAt)],
+            [
+              'Actor',
+              (e) => (
+                <>
                   {e.actorName ?? e.actorId ?? '—'} <span className="muted">({e.actorType})</span>
-                </td>
-                <td>
-                  <code>{e.action}</code>
-                </td>
-                <td>{e.targetType === null ? '—' : `${e.targetType} ${e.targetId ?? ''}`}</td>
-                <td>
+                </>
+              ),
+            ],
+            ['Action', (e) => <code>{e.action}</code>],
+            ['Target', (e) => (e.targetType === null ? '—' : `${e.targetType} ${e.targetId ?? ''}`)],
+            [
+              'Result',
+              (e) => (
+                <>
                   <Status value={e.result} /> {e.statusCode}
-                </td>
-                <td>{e.sourceAddr ?? '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            ],
+            ['From', (e) => e.sourceAddr ?? '—'],
+          ]}
+        />
       ) : null}
       {cursor !== null ? (
         <button type="button" className="ghost" onClick={() => void more()}>

@@ -14,14 +14,18 @@ import { openKeyFile } from '../crypto/key-file'
 import { deleteKey, listKeys, saveKey } from '../crypto/key-store'
 import { loadOrgTrust } from '../trust/org-trust'
 import { time } from '../ui/format'
-import { Badge, Busy, Copyable, Empty, ErrorBox, Page } from '../ui/parts'
+import { DataTable } from '../ui/data-table'
+import { Loaded } from '../ui/loaded'
+import { Badge, Copyable, Empty, ErrorBox, Page } from '../ui/parts'
+import { RowAction } from '../ui/row-action'
+import { useAction } from '../ui/use-action'
 import { useAsync } from '../ui/use-async'
 
 export function KeysPage(props: { org: string }) {
   const keys = useAsync(() => listKeys(), [])
   const trust = useAsync(() => loadOrgTrust(props.org), [props.org])
   const admins = trust.data?.chain.length ? trust.data.current.admins : []
-  const [error, setError] = useState<unknown>(undefined)
+  const action = useAction()
   const [created, setCreated] = useState<{ name: string; publicKey: string } | undefined>(undefined)
 
   return (
@@ -29,49 +33,32 @@ export function KeysPage(props: { org: string }) {
       <p className="muted">
         Keys live in this browser only (IndexedDB, non-extractable): the server never sees them. A key signs for this org only if its root lists it.
       </p>
-      <ErrorBox error={keys.error ?? error} />
-      {keys.loading && keys.data === undefined ? <Busy /> : null}
-      {keys.data?.length === 0 ? <Empty title="No key in this browser yet: import your CLI key file or create one below." /> : null}
-      {keys.data !== undefined && keys.data.length > 0 ? (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Key id</th>
-              <th scope="col">Origin</th>
-              <th scope="col">In root of {props.org}</th>
-              <th scope="col">Added</th>
-              <th scope="col" />
-            </tr>
-          </thead>
-          <tbody>
-            {keys.data.map((k) => (
-              <tr key={k.keyid}>
-                <td>{k.name}</td>
-                <td>
-                  <code>{k.keyid}</code>
-                </td>
-                <td>{k.origin === 'imported' ? 'CLI key file' : 'created here'}</td>
-                <td>{admins.some((a) => a.id === k.keyid && toBase64(a.publicKey) === k.publicKey) ? <Badge tone="ok">admin</Badge> : <Badge tone="muted">not listed</Badge>}</td>
-                <td>{time(k.createdAt)}</td>
-                <td>
-                  <button
-                    type="button"
-                    className="small danger"
-                    onClick={() => {
-                      if (confirm(`Delete key ${k.name} from this browser? It cannot be recovered from here.`)) {
-                        deleteKey(k.keyid).then(keys.reload, setError)
-                      }
-                    }}
-                  >
+      <Loaded state={keys} error={action.error} empty={(list) => list.length === 0 && <Empty title="No key in this browser yet: import your CLI key file or create one below." />}>
+        {(list) => (
+          <DataTable
+            rows={list}
+            rowKey={(k) => k.keyid}
+            columns={[
+              ['Name', (k) => k.name],
+              ['Key id', (k) => <code>{k.keyid}</code>],
+              ['Origin', (k) => (k.origin === 'imported' ? 'CLI key file' : 'created here')],
+              [
+                <>In root of {props.org}</>,
+                (k) => (admins.some((a) => a.id === k.keyid && toBase64(a.publicKey) === k.publicKey) ? <Badge tone="ok">admin</Badge> : <Badge tone="muted">not listed</Badge>),
+              ],
+              ['Added', (k) => time(k.createdAt)],
+              [
+                '',
+                (k) => (
+                  <RowAction action={action} danger confirm={`Delete key ${k.name} from this browser? It cannot be recovered from here.`} run={() => deleteKey(k.keyid)} then={keys.reload}>
                     Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+                  </RowAction>
+                ),
+              ],
+            ]}
+          />
+        )}
+      </Loaded>
       <ImportKey onDone={keys.reload} />
       <section className="card" aria-labelledby="create-title">
         <h2 id="create-title">Create a key in this browser</h2>

@@ -7,12 +7,14 @@ import { checkpoint as cp, note } from '@palisade/protocol'
 import { useState, type FormEvent } from 'react'
 import { api, seg } from '../api/http'
 import type { LogEntry } from '../api/types'
-import { useOrgEvents } from '../live/org-events'
 import { verifyEntry, type EntryVerification } from '../log/verify-entry'
 import { loadOrgTrust } from '../trust/org-trust'
 import { TrustBox } from '../trust/trust-box'
+import { DataTable } from '../ui/data-table'
+import { Loaded } from '../ui/loaded'
 import { Badge, Busy, Empty, ErrorBox, Page } from '../ui/parts'
 import { useAsync } from '../ui/use-async'
+import { useOrgGet } from '../ui/use-org-get'
 
 const PAGE = 50
 
@@ -30,14 +32,13 @@ function describe(noteText: string): { size: number; root: string; signers: stri
 export function LogPage(props: { org: string }) {
   const { org } = props
   const trust = useAsync(() => loadOrgTrust(org), [org])
-  const checkpoints = useAsync(() => api<{ checkpoints: { size: number; note: string }[] }>('GET', `/v1/orgs/${seg(org)}/log/checkpoints`), [org])
-  const size = checkpoints.data?.checkpoints.reduce((m, c) => Math.max(m, c.size), 0) ?? 0
+  const checkpoints = useOrgGet(org, '/log/checkpoints', (r: { checkpoints: { size: number; note: string }[] }) => r.checkpoints, ['log', 'command'])
+  const size = checkpoints.data?.reduce((m, c) => Math.max(m, c.size), 0) ?? 0
   const entries = useAsync(async () => {
     if (size === 0) return [] as LogEntry[]
     const start = Math.max(0, size - PAGE)
     return (await api<{ entries: LogEntry[] }>('GET', `/v1/orgs/${seg(org)}/log/entries?start=${start}&end=${size}`)).entries.reverse()
   }, [org, size])
-  useOrgEvents(org, ['log', 'command'], () => checkpoints.reload())
   const [checking, setChecking] = useState<number | undefined>(undefined)
   const [result, setResult] = useState<{ index: number; v: EntryVerification } | undefined>(undefined)
   const [error, setError] = useState<unknown>(undefined)
@@ -62,7 +63,6 @@ export function LogPage(props: { org: string }) {
     else setError(new Error('an entry index is a whole number from 0'))
   }
 
-  const list = checkpoints.data?.checkpoints ?? []
   return (
     <Page title="Transparency log">
       <TrustBox org={org} trust={trust} />
@@ -83,63 +83,43 @@ export function LogPage(props: { org: string }) {
       </section>
       <section className="card" aria-labelledby="entries-title">
         <h2 id="entries-title">Entries</h2>
-        {entries.loading && entries.data === undefined ? <Busy /> : null}
-        <ErrorBox error={entries.error} />
-        {entries.data?.length === 0 ? <Empty title="The log is empty." /> : null}
-        {entries.data !== undefined && entries.data.length > 0 ? (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Index</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Size</th>
-                <th scope="col" />
-              </tr>
-            </thead>
-            <tbody>
-              {entries.data.map((e) => (
-                <tr key={e.index}>
-                  <td>{e.index}</td>
-                  <td>{e.kind}</td>
-                  <td>{Math.floor((e.data.length * 3) / 4)} bytes</td>
-                  <td>
+        <Loaded state={entries} empty={(list) => list.length === 0 && <Empty title="The log is empty." />}>
+          {(list) => (
+            <DataTable
+              rows={list}
+              rowKey={(e) => e.index}
+              columns={[
+                ['Index', (e) => e.index],
+                ['Kind', (e) => e.kind],
+                ['Size', (e) => `${Math.floor((e.data.length * 3) / 4)} bytes`],
+                [
+                  '',
+                  (e) => (
                     <button type="button" className="small" disabled={checking !== undefined} onClick={() => void verify(e.index)} aria-label={`Verify entry ${e.index}`}>
                       Verify
                     </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : null}
+                  ),
+                ],
+              ]}
+            />
+          )}
+        </Loaded>
       </section>
       <section className="card" aria-labelledby="cp-title">
         <h2 id="cp-title">Checkpoints</h2>
-        {checkpoints.loading && checkpoints.data === undefined ? <Busy /> : null}
-        <ErrorBox error={checkpoints.error} />
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Size</th>
-              <th scope="col">Root hash</th>
-              <th scope="col">Signed by (log key and witnesses)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...list].reverse().map((c) => {
-              const d = describe(c.note)
-              return (
-                <tr key={c.size}>
-                  <td>{c.size}</td>
-                  <td>
-                    <code>{d?.root ?? '?'}</code>
-                  </td>
-                  <td>{d?.signers.join(', ') ?? 'malformed note'}</td>
-                </tr>
-              )
-            })}
-          </tbody>
-        </table>
+        <Loaded state={checkpoints}>
+          {(list) => (
+            <DataTable
+              rows={[...list].reverse().map((c) => ({ size: c.size, d: describe(c.note) }))}
+              rowKey={(c) => c.size}
+              columns={[
+                ['Size', (c) => c.size],
+                ['Root hash', (c) => <code>{c.d?.root ?? '?'}</code>],
+                ['Signed by (log key and witnesses)', (c) => c.d?.signers.join(', ') ?? 'malformed note'],
+              ]}
+            />
+          )}
+        </Loaded>
       </section>
     </Page>
   )
