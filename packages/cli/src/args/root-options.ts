@@ -61,19 +61,19 @@ export function parseAdminOption(value: string): AdminSpec {
 }
 
 /**
- * Parses `--threshold`: `command=2,policy=2,root=2,device=1` (all four
- * kinds), or one number for all of them.
+ * Parses a `--threshold` value into counts per kind: `KIND=N,…` (each kind
+ * at most once, N from 1 to 99), or one number for all kinds. Shared by org
+ * init (all four kinds) and root rotate (the kinds that change), which
+ * differ only in `hint` and in whether a kind may be left out.
  *
  * @example
- * parseThresholdsOption('2') // { command: 2, policy: 2, root: 2, device: 2 }
+ * parseKindCounts('root=3', 'give KIND=N') // { root: 3 }
  */
-export function parseThresholdsOption(value: string): Readonly<Record<ActionKind, number>> {
+export function parseKindCounts(value: string, hint: string): Partial<Record<ActionKind, number>> {
   const invalid = (why: string): never => {
-    throw new CliError('CLI_ARG_INVALID', `invalid --threshold ${quote(value)}: ${why}`, {
-      hint: 'for example --threshold command=2,policy=2,root=2,device=1 (or --threshold 2 for all four)',
-    })
+    throw new CliError('CLI_ARG_INVALID', `invalid --threshold ${quote(value)}: ${why}`, { hint })
   }
-  const count = (s: string): number => (/^[1-9]\d{0,1}$/.test(s) ? Number(s) : invalid(`${quote(s)} is not a number from 1 to 99`))
+  const count = (s: string): number => (/^[1-9]\d?$/.test(s) ? Number(s) : invalid(`${quote(s)} is not a number from 1 to 99`))
   if (/^\d+$/.test(value)) {
     const n = count(value)
     return Object.fromEntries(ACTION_KINDS.map((k) => [k, n])) as Record<ActionKind, number>
@@ -86,8 +86,21 @@ export function parseThresholdsOption(value: string): Readonly<Record<ActionKind
     if (out[kind as ActionKind] !== undefined) return invalid(`${kind} is given twice`)
     out[kind as ActionKind] = count(n)
   }
+  return out
+}
+
+/**
+ * Parses `--threshold`: `command=2,policy=2,root=2,device=1` (all four
+ * kinds), or one number for all of them.
+ *
+ * @example
+ * parseThresholdsOption('2') // { command: 2, policy: 2, root: 2, device: 2 }
+ */
+export function parseThresholdsOption(value: string): Readonly<Record<ActionKind, number>> {
+  const hint = 'for example --threshold command=2,policy=2,root=2,device=1 (or --threshold 2 for all four)'
+  const out = parseKindCounts(value, hint)
   const missing = ACTION_KINDS.filter((k) => out[k] === undefined)
-  if (missing.length > 0) invalid(`missing ${missing.join(', ')}`)
+  if (missing.length > 0) throw new CliError('CLI_ARG_INVALID', `invalid --threshold ${quote(value)}: missing ${missing.join(', ')}`, { hint })
   return out as Record<ActionKind, number>
 }
 

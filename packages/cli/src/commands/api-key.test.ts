@@ -3,51 +3,17 @@
 // once, list shows it without the secret, revoke stops it working.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHash, randomBytes } from 'node:crypto'
-import { promises as fs } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { loadConfig as loadServerConfig, openDatabase, startServer, type ServerHandle } from '@palisade/server'
-import { Secret, saveConfig } from '../config/config.js'
-import type { CliDeps } from '../context.js'
-import { run } from '../program.js'
+import { startDirectoryOrg, type DirectoryOrg } from '../testing/directory-org.test.helper.js'
 
 describe('palisade api-key against a real server', () => {
-  let dir: string
-  let server: ServerHandle
-  let home: string
-  const cli = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
-    let out = ''
-    let err = ''
-    const deps: CliDeps = {
-      env: { PALISADE_HOME: home },
-      stdout: { write: (s: string) => (out += s) },
-      stderr: { write: (s: string) => (err += s) },
-      prompt: async () => undefined,
-    }
-    return { code: await run(argv, deps), out, err }
-  }
+  let org: DirectoryOrg
+  const cli = (argv: string[]): ReturnType<DirectoryOrg['cli']> => org.cli(argv)
 
   before(async () => {
-    dir = await fs.mkdtemp(join(tmpdir(), 'palisade-cli-apikey-'))
-    const config = loadServerConfig({ env: { PALISADE_DATA_DIR: join(dir, 'server'), PALISADE_LISTEN: '127.0.0.1:0', PALISADE_LOG_LEVEL: 'silent' }, argv: [], cwd: dir })
-    server = await startServer(config, { handleSignals: false, setupCodeOutput: { write: () => undefined } })
-    // The org and its first admin key, written as setup would (setup itself needs witnesses).
-    const db = await openDatabase(config.databaseUrl)
-    const secret = randomBytes(32).toString('base64url')
-    await db.insertInto('orgs').values({ id: 'acme', name: 'acme', created_at: Date.now() }).execute()
-    await db.insertInto('api_keys').values({
-      id: 'setup-key', org_id: 'acme', name: 'first admin', prefix: 'abcdefgh', secret_hash: createHash('sha256').update(secret).digest('hex'),
-      scopes: '["admin"]', created_at: Date.now(), expires_at: null, revoked_at: null, last_used_at: null, last_used_addr: null, created_by: null,
-    }).execute()
-    await db.destroy()
-    home = join(dir, 'home')
-    await fs.mkdir(home, { mode: 0o700 })
-    await saveConfig(home, { server: server.url, orgId: 'acme', apiToken: new Secret(`pal_abcdefgh_${secret}`) })
+    org = await startDirectoryOrg('apikey')
   })
   after(async () => {
-    await server.close()
-    await fs.rm(dir, { recursive: true, force: true })
+    await org.close()
   })
 
   it('creates (shown once), lists (no secret) and revokes a key', async () => {

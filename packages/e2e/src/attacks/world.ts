@@ -129,17 +129,8 @@ export class World {
    * proof, consistency proof from the agent's last checkpoint.
    */
   async logged(envelope: string, over: Partial<Delivery> = {}): Promise<Delivery> {
-    const { ledger } = this.a
-    const index = ledger.append(envelope)
-    return {
-      envelope,
-      leafIndex: index,
-      inclusionProof: ledger.inclusion(index),
-      checkpoint: await ledger.note({ logKey: this.a.logKey, witnesses: this.a.witnesses, time: nowSeconds() }),
-      consistencyProof: ledger.consistency(this.gw.agentCheckpointSize),
-      rootUpdates: this.pendingRoots,
-      ...over,
-    }
+    const index = this.a.ledger.append(envelope)
+    return { ...(await this.redelivery(index, envelope)), ...over }
   }
 
   /** A fresh, honest delivery of an entry already in acme's log (what a replay looks like). */
