@@ -28,6 +28,7 @@ import { withAuditedTransaction } from '../audit/audited-transaction.js'
 import { ServerError } from '../errors.js'
 import { NO_QUERY, objectSchema } from '../http/schemas.js'
 import { sessionAdminOf, totpContext, type AccountsDeps } from './accounts-deps.js'
+import { orgsRequiringMfa } from './find-admin.js'
 import { clearLoginFailures, takeLoginAttempt } from './failed-login.js'
 import { reauthenticate, reauthenticateWithCode } from './reauthenticate.js'
 import { replaceRecoveryCodes } from './recovery-codes.js'
@@ -132,16 +133,9 @@ export function mfaRoutes(app: FastifyInstance, deps: AccountsDeps): void {
       // the password and the code.
       const current = await db.selectFrom('admins').select('totp_enabled_at').where('id', '=', adminId).executeTakeFirstOrThrow()
       if (current.totp_enabled_at === null) throw new ServerError('SRV_CONFLICT', 'TOTP is not enabled')
-      const requiring = await db
-        .selectFrom('admin_roles as r')
-        .innerJoin('orgs as o', 'o.id', 'r.org_id')
-        .select('o.id')
-        .where('r.admin_id', '=', adminId)
-        .where('o.require_mfa', '=', 1)
-        .orderBy('o.id')
-        .execute()
+      const requiring = await orgsRequiringMfa(db, adminId)
       if (requiring.length > 0) {
-        throw new ServerError('SRV_FORBIDDEN', `MFA cannot be turned off: required by organisation ${requiring.map((o) => o.id).join(', ')}`)
+        throw new ServerError('SRV_FORBIDDEN', `MFA cannot be turned off: required by organisation ${requiring.join(', ')}`)
       }
       await reauthenticateWithCode(deps, adminId, password, code, t)
       await withAuditedTransaction(db, request, async (trx) => {

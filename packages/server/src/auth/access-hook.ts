@@ -25,8 +25,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { ServerError } from '../errors.js'
-import { ROLES, roleGrants, scopesGrant, type Access, type Permission, type Principal, type Role } from './access.js'
+import { roleGrants, scopesGrant, type Access, type Permission, type Principal, type Role } from './access.js'
 import { enforceAccessDeclaration } from './access-policy.js'
+import { orgMembership } from './org-membership.js'
 import { presentedCredential } from './presented-credentials.js'
 import { resolveApiKey } from './resolve-api-key.js'
 import { resolveSession, type ResolvedSession } from './resolve-session.js'
@@ -140,24 +141,14 @@ async function authorize(db: Kysely<Database>, request: FastifyRequest, access: 
 
 async function orgSession(db: Kysely<Database>, request: FastifyRequest, session: ResolvedSession, permission: Permission): Promise<Principal> {
   const org = orgParam(request)
-  const row =
-    org === undefined
-      ? undefined
-      : await db
-          .selectFrom('admin_roles as r')
-          .innerJoin('orgs as o', 'o.id', 'r.org_id')
-          .select(['r.role', 'o.require_mfa'])
-          .where('r.admin_id', '=', session.adminId)
-          .where('r.org_id', '=', org)
-          .executeTakeFirst()
-  if (org === undefined || row === undefined) throw new ServerError('SRV_NOT_FOUND', NO_SUCH_ORG)
-  // An unknown role name (a newer server wrote it) grants nothing.
-  const role = (ROLES as readonly string[]).includes(row.role) ? (row.role as Role) : null
+  const membership = org === undefined ? undefined : await orgMembership(db, session.adminId, org)
+  if (org === undefined || membership === undefined) throw new ServerError('SRV_NOT_FOUND', NO_SUCH_ORG)
+  const { role } = membership
   const principal = adminPrincipal(session, org, role)
   request.principal = principal
   // mfa = 1 also marks a session of an admin without TOTP; an org that
   // requires MFA wants a second factor that exists.
-  if (Number(row.require_mfa) === 1 && !(session.mfa && session.totpEnabled)) {
+  if (membership.requireMfa && !(session.mfa && session.totpEnabled)) {
     throw new ServerError('SRV_MFA_REQUIRED', 'this organisation requires multi-factor authentication: enable TOTP and sign in again')
   }
   if (role === null || !roleGrants(role, permission)) throw forbidden(permission)

@@ -18,6 +18,8 @@ export interface OrgRoot {
   readonly root: Root
   /** The DSSE envelope JSON exactly as stored and served to devices. */
   readonly envelope: string
+  /** The stored fingerprint of this version's payload (roots.fingerprint). */
+  readonly fingerprint: string
 }
 
 // Parsed roots, keyed by the envelope text itself: the same text always
@@ -46,13 +48,13 @@ function parseStored(envelope: string): Root {
 export async function currentRoot(db: Kysely<Database>, org: string): Promise<OrgRoot | undefined> {
   const row = await db
     .selectFrom('roots')
-    .select(['version', 'envelope'])
+    .select(['version', 'envelope', 'fingerprint'])
     .where('org_id', '=', org)
     .orderBy('version', 'desc')
     .limit(1)
     .executeTakeFirst()
   if (row === undefined) return undefined
-  return Object.freeze({ version: row.version, envelope: row.envelope, root: parseStored(row.envelope) })
+  return Object.freeze({ version: row.version, envelope: row.envelope, fingerprint: row.fingerprint, root: parseStored(row.envelope) })
 }
 
 /**

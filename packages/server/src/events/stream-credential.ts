@@ -13,7 +13,8 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { ROLES, roleGrants, scopesGrant, type Role } from '../auth/access.js'
+import { roleGrants, scopesGrant } from '../auth/access.js'
+import { orgMembership } from '../auth/org-membership.js'
 import { presentedCredential } from '../auth/presented-credentials.js'
 import { resolveApiKey } from '../auth/resolve-api-key.js'
 import { resolveSession } from '../auth/resolve-session.js'
@@ -34,14 +35,8 @@ export async function credentialStillGrants(db: Kysely<Database>, headers: Incom
   if (presented.kind !== 'session') return false
   const session = await resolveSession(db, presented.token, now, policy, { touch: false })
   if (session === undefined || !session.mfa) return false
-  const row = await db
-    .selectFrom('admin_roles as r')
-    .innerJoin('orgs as o', 'o.id', 'r.org_id')
-    .select(['r.role', 'o.require_mfa'])
-    .where('r.admin_id', '=', session.adminId)
-    .where('r.org_id', '=', org)
-    .executeTakeFirst()
-  if (row === undefined) return false
-  if (Number(row.require_mfa) === 1 && !session.totpEnabled) return false
-  return (ROLES as readonly string[]).includes(row.role) && roleGrants(row.role as Role, 'read')
+  const membership = await orgMembership(db, session.adminId, org)
+  if (membership === undefined) return false
+  if (membership.requireMfa && !session.totpEnabled) return false
+  return membership.role !== null && roleGrants(membership.role, 'read')
 }

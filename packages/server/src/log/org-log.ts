@@ -38,9 +38,10 @@
  * cache (leaf-hashes.ts) reads whatever other nodes appended before a root
  * is computed.
  */
-import { checkpoint, cosignature, dsse, formatRootLine, merkle, note, parseRoot, type Root } from '@palisade/protocol'
+import { checkpoint, cosignature, formatRootLine, merkle, note, type Root } from '@palisade/protocol'
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../db/schema.js'
+import { currentRoot } from '../commands/org-roots.js'
 import { withTransaction } from '../db/transaction.js'
 import { ServerError } from '../errors.js'
 import { httpWitnessClient, type WitnessClient } from '../witness-client/witness-client.js'
@@ -152,7 +153,6 @@ export class OrgLog {
   readonly #now: () => number
   readonly #leaves: LeafHashes
   readonly #keys = new Map<string, LogKey>()
-  readonly #roots = new Lru<string, { readonly root: Root; readonly line: string }>(256)
   readonly #proofs = new Lru<string, readonly Uint8Array[]>(4096)
   readonly #treeRoots = new Lru<string, Uint8Array>(1024)
   readonly #queue = new PublishQueue<PublishedCheckpoint>()
@@ -499,23 +499,10 @@ export class OrgLog {
    * checkpoints against, and its root line goes into every checkpoint.
    */
   async #currentRoot(orgId: string): Promise<{ readonly root: Root; readonly line: string }> {
-    const row = await this.#db
-      .selectFrom('roots')
-      .select(['version', 'envelope', 'fingerprint'])
-      .where('org_id', '=', orgId)
-      .orderBy('version', 'desc')
-      .limit(1)
-      .executeTakeFirst()
-    if (row === undefined) throw new ServerError('SRV_NOT_FOUND', `org ${orgId} has no root`)
-    const key = `${orgId}\0${row.version}`
-    let current = this.#roots.get(key)
-    if (current === undefined) {
-      // Verified when it was stored (setup, rotation); parsed here for its witness policy.
-      const root = parseRoot(dsse.parseEnvelope(row.envelope).payload)
-      current = Object.freeze({ root, line: formatRootLine({ version: root.version, fingerprint: row.fingerprint }) })
-      this.#roots.set(key, current)
-    }
-    return current
+    // Verified when it was stored (setup, rotation); parsed (and cached) by org-roots.ts.
+    const current = await currentRoot(this.#db, orgId)
+    if (current === undefined) throw new ServerError('SRV_NOT_FOUND', `org ${orgId} has no root`)
+    return { root: current.root, line: formatRootLine({ version: current.root.version, fingerprint: current.fingerprint }) }
   }
 
   #report(org: string, outcomes: readonly WitnessOutcome[]): void {

@@ -26,6 +26,7 @@ import { dsse, requireUnexpired, rootFingerprint, utf8, verifyAnchorRoot, verify
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { TransactionRunner } from '../audit/audited-transaction.js'
+import { currentRoot } from '../commands/org-roots.js'
 import { ServerError, type FieldError } from '../errors.js'
 import type { OrgLog } from '../log/org-log.js'
 import { witnessFieldErrors, type WitnessInput } from '../setup/check-witnesses.js'
@@ -59,13 +60,7 @@ export interface RotateDeps {
 export async function rotateRoot(deps: RotateDeps, orgId: string, request: RotateRequest): Promise<{ version: number }> {
   const { db, log } = deps
   const now = deps.now ?? Date.now
-  const current = await db
-    .selectFrom('roots')
-    .select(['version', 'envelope', 'fingerprint'])
-    .where('org_id', '=', orgId)
-    .orderBy('version', 'desc')
-    .limit(1)
-    .executeTakeFirst()
+  const current = await currentRoot(db, orgId)
   if (current === undefined) throw new ServerError('SRV_NOT_FOUND', 'no such organisation')
 
   const envelope = dsse.parseEnvelope(request.envelope)
