@@ -167,6 +167,26 @@ describe('httpWitnessClient', () => {
     assert.deepEqual(out, { kind: 'failed', reason: 'connection failed (ECONNREFUSED)' })
   })
 
+  it('sends once more on a fresh connection when the connection is reset under the request, not twice more', async () => {
+    let calls = 0
+    handler = (_p, res) => {
+      calls++
+      if (calls === 1) res.socket?.destroy() // the witness drops the connection: no answer at all
+      else res.end('— w.example BBBB\n')
+    }
+    assert.deepEqual(await client.addCheckpoint(url, request), { kind: 'cosigned', lines: '— w.example BBBB\n' })
+    assert.equal(calls, 2)
+    calls = 0
+    handler = (_p, res) => {
+      calls++
+      res.socket?.destroy()
+    }
+    const out = await client.addCheckpoint(url, request)
+    assert.equal(out.kind, 'failed')
+    assert.match((out as { reason: string }).reason, /^connection failed/)
+    assert.equal(calls, 2)
+  })
+
   it('reports a URL it cannot use without throwing', async () => {
     assert.equal((await client.addCheckpoint('not a url', request)).kind, 'failed')
   })

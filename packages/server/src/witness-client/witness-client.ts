@@ -72,35 +72,52 @@ export function httpWitnessClient(options: HttpWitnessClientOptions = {}): Witne
         return failed('the request could not be built (bad URL or proof)')
       }
       const signal = AbortSignal.timeout(timeoutMs)
-      try {
-        const res = await fetch(target, {
-          method: 'POST',
-          body,
-          headers: { 'content-type': 'text/plain; charset=utf-8' },
-          // A redirect is answered as a failure below, never followed: the
-          // configured URL is the witness, and a request is not resent elsewhere.
-          redirect: 'manual',
-          signal,
-        })
-        const text = await readBounded(res, maxBytes)
-        if (text === undefined) return failed(`the answer (HTTP ${res.status}) is larger than ${maxBytes} bytes or not UTF-8`)
-        if (res.status === 200) return { kind: 'cosigned', lines: text }
-        if (res.status >= 300 && res.status < 400) return failed(`the witness redirected (HTTP ${res.status}); redirects are not followed`)
-        if (res.status === 409) {
-          const m = SIZE_BODY.exec(text)
-          const size = Number(m?.[1])
-          if (m !== null && Number.isSafeInteger(size)) return { kind: 'conflict', size }
-          // A witness that knows the org's root refuses a stale root line with a 409 and a text reason.
-          const reason = text.split('\n')[0]!.replace(/[^\x20-\x7e]/g, '?').slice(0, 200)
-          return failed(/^WIT_[A-Z_]+: /.test(reason) ? `the witness refused (409): ${reason}` : 'HTTP 409 without a valid size')
+      // A kept-alive connection the witness closed just as this request went
+      // out fails before any answer was read. add-checkpoint may be sent
+      // again (the witness answers a repeat with the same cosignature or a
+      // 409 with its size), so such a reset gets one more try on a fresh
+      // connection, inside the same deadline.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await postOnce(target, body, signal, maxBytes)
+        } catch (e) {
+          if (signal.aborted) return failed(`no answer within ${timeoutMs} ms`)
+          const code = networkCode(e)
+          if (attempt === 1 && RESET_CODES.has(code)) continue
+          return failed(`connection failed${code === '' ? '' : ` (${code})`}`)
         }
-        return failed(REFUSALS[res.status] ?? `HTTP ${res.status}`)
-      } catch (e) {
-        if (signal.aborted) return failed(`no answer within ${timeoutMs} ms`)
-        return failed(`connection failed${networkCode(e)}`)
       }
     },
   })
+}
+
+// What undici reports when the peer closed or reset the connection under a request.
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'])
+
+/** One POST; throws only for network failures (fetch's own). */
+async function postOnce(target: URL, body: string, signal: AbortSignal, maxBytes: number): Promise<AddCheckpointOutcome> {
+  const res = await fetch(target, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+    // A redirect is answered as a failure below, never followed: the
+    // configured URL is the witness, and a request is not resent elsewhere.
+    redirect: 'manual',
+    signal,
+  })
+  const text = await readBounded(res, maxBytes)
+  if (text === undefined) return failed(`the answer (HTTP ${res.status}) is larger than ${maxBytes} bytes or not UTF-8`)
+  if (res.status === 200) return { kind: 'cosigned', lines: text }
+  if (res.status >= 300 && res.status < 400) return failed(`the witness redirected (HTTP ${res.status}); redirects are not followed`)
+  if (res.status === 409) {
+    const m = SIZE_BODY.exec(text)
+    const size = Number(m?.[1])
+    if (m !== null && Number.isSafeInteger(size)) return { kind: 'conflict', size }
+    // A witness that knows the org's root refuses a stale root line with a 409 and a text reason.
+    const reason = text.split('\n')[0]!.replace(/[^\x20-\x7e]/g, '?').slice(0, 200)
+    return failed(/^WIT_[A-Z_]+: /.test(reason) ? `the witness refused (409): ${reason}` : 'HTTP 409 without a valid size')
+  }
+  return failed(REFUSALS[res.status] ?? `HTTP ${res.status}`)
 }
 
 function failed(reason: string): AddCheckpointOutcome {
@@ -134,8 +151,8 @@ async function readBounded(res: Response, max: number): Promise<string | undefin
   }
 }
 
-/** ` (ECONNREFUSED)`-style suffix from fetch's cause, when it is a plain error code. */
+/** fetch's cause code (`ECONNREFUSED`), when it is a plain error code; else ''. */
 function networkCode(e: unknown): string {
   const code = (e as { cause?: { code?: unknown } } | null)?.cause?.code
-  return typeof code === 'string' && /^[A-Z_]{2,40}$/.test(code) ? ` (${code})` : ''
+  return typeof code === 'string' && /^[A-Z_]{2,40}$/.test(code) ? code : ''
 }
