@@ -74,11 +74,22 @@ export async function runFleet(o: FleetOptions, signal: AbortSignal, counters: S
     },
     stopping: () => stopping,
   }
+  // One save at a time: with thousands of agents a save can outlast the
+  // interval, and two overlapping saves of one agent raced on its file.
+  let saving: Promise<void> | undefined
   const save = async (): Promise<void> => {
     if (store === undefined) return
+    while (saving !== undefined) await saving
     const batch = [...dirty]
     dirty.clear()
-    for (const a of batch) await store.save(a.index, a)
+    saving = (async () => {
+      for (const a of batch) await store.save(a.index, a)
+    })()
+    try {
+      await saving
+    } finally {
+      saving = undefined
+    }
   }
   const heartbeat = setInterval(() => {
     for (const a of agents) a.heartbeat()

@@ -109,8 +109,11 @@ export class StateStore {
   }
 }
 
+let tmpCounter = 0
+
 async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`
+  // Unique per write, not only per process: two writes of one file must not share a temporary file.
+  const tmp = `${path}.${process.pid}.${++tmpCounter}.tmp`
   // No fsync: rename keeps a file whole; a power cut losing a simulator's
   // last save costs a re-enrollment, and 10,000 fsyncs would cost minutes.
   await writeFile(tmp, text, { mode: 0o600 })
