@@ -1,14 +1,17 @@
 /**
  * The fan-out floor: the same number of WebSocket messages of the same
- * size, sent by one server process to N connections and answered, with no
- * storage and no verification. Run as a child process:
+ * size, sent by server processes to N connections and answered, with no
+ * storage and no verification. Run as child processes:
  *
  *     node raw-echo.js server            listens on 127.0.0.1:0; IPC { fanout: text } → { done: ms }
- *     node raw-echo.js client <url> <from> <to> <answerBytes> <addr,…>
- *                                        N connections, each answers every message; IPC { connected }
+ *     node raw-echo.js client <url,…> <from> <to> <answerBytes> <addr,…>
+ *                                        connections from..to-1 (number i to url i mod count), each
+ *                                        answers every message; IPC { connected }
  *
- * Both use the `ws` package with the gateway's settings (no compression,
- * 4 MiB frames), as the server and the simulator do.
+ * More connections than one process can hold are spread over several
+ * server processes (one port each), as the real node spreads them over its
+ * workers. Both roles use the `ws` package with the gateway's settings (no
+ * compression, 4 MiB frames), as the server and the simulator do.
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -37,16 +40,17 @@ function server(): void {
     t0 = performance.now()
     for (const ws of conns) ws.send(m.fanout)
   })
+  process.on('disconnect', () => process.exit(0))
 }
 
-function client(url: string, from: number, to: number, answerBytes: number, addrs: string[]): void {
+function client(urls: string[], from: number, to: number, answerBytes: number, addrs: string[]): void {
   const answer = JSON.stringify({ type: 'result', envelope: 'x'.repeat(Math.max(0, answerBytes - 40)) })
   let connected = 0
   let next = from
   const open = (): void => {
     if (next >= to) return
     const i = next++
-    const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 4 * 1024 * 1024, ...(addrs.length > 0 ? { localAddress: addrs[i % addrs.length]! } : {}) })
+    const ws = new WebSocket(urls[i % urls.length]!, { perMessageDeflate: false, maxPayload: 4 * 1024 * 1024, ...(addrs.length > 0 ? { localAddress: addrs[i % addrs.length]! } : {}) })
     ws.on('open', () => {
       connected++
       open()
@@ -60,5 +64,6 @@ function client(url: string, from: number, to: number, answerBytes: number, addr
 }
 
 const [role, ...args] = process.argv.slice(2)
+const items = (s: string | undefined): string[] => (s ?? '').split(',').filter((a) => a !== '')
 if (role === 'server') server()
-else client(args[0]!, Number(args[1]), Number(args[2]), Number(args[3]), (args[4] ?? '').split(',').filter((a) => a !== ''))
+else client(items(args[0]), Number(args[1]), Number(args[2]), Number(args[3]), items(args[4]))
