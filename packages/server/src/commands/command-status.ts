@@ -5,6 +5,13 @@
  * target; `delivering` once the gateway sent it to a device; `done` when
  * every target answered with a result or a rejection.
  *
+ * Deliveries are created with the log entry (log-command.ts: log order per
+ * device), so they exist, unsendable, while the checkpoint that covers the
+ * entry is being published. A checkpoint of a later command may cover it
+ * first, or its own publication may fail: its deliveries then go all the
+ * same, and the gateway moves the command from `awaiting-signatures`
+ * straight to `delivering` or `done`.
+ *
  * Deliveries: `pending` (not yet sent), `sent`, then `completed` (a signed
  * result came back), `rejected` (the device refused it; an alert exists) or
  * `expired` (the command's validity window closed before the device

@@ -170,11 +170,31 @@ describe('POST /v1/orgs/:org/commands/:id/signatures', { concurrency: true }, ()
     assert.equal(failed.statusCode, 503)
     assert.match(failed.json().detail, /0 of the required 1 witnesses cosigned/)
     assert.equal((await o.db.selectFrom('command_signatures').selectAll().execute()).length, 2)
+    // Appended, and its delivery stored with the entry (log order per device: log-command.ts); unsendable until a checkpoint covers it.
+    assert.deepEqual((await o.db.selectFrom('deliveries').select('status').execute()).map((d) => d.status), ['pending'])
     await o.db.updateTable('org_witnesses').set({ url: o.witness.url }).execute()
     const retried = await sign(o, cmd.id, { keyid: a1.id, sig: signPayload(a1, cmd.payload) })
     assert.deepEqual(retried.json(), { signatures: 2, threshold: 2, status: 'logged' })
     const entries = await o.db.selectFrom('log_entries').select('idx').where('kind', '=', 'command').execute()
     assert.equal(entries.length, 1, 'appended once, published on the retry')
+    assert.equal((await o.db.selectFrom('deliveries').selectAll().execute()).length, 1, 'one delivery per target, created once')
+  })
+
+  it('creates the deliveries on a retry when an older server appended the command and stopped before creating them', async (t) => {
+    const o = await createTestOrg(t)
+    const device = await enrollDevice(o)
+    const cmd = await draftCommand(o)
+    await approve(o, cmd, o.admins.slice(0, 1))
+    await o.db.updateTable('org_witnesses').set({ url: 'http://127.0.0.1:1' }).execute()
+    const a1 = o.admins[1]!
+    assert.equal((await sign(o, cmd.id, { keyid: a1.id, sig: signPayload(a1, cmd.payload) })).statusCode, 503)
+    // What such a server left: the entry and the command's index, no delivery.
+    await o.db.deleteFrom('deliveries').execute()
+    await o.db.updateTable('org_witnesses').set({ url: o.witness.url }).execute()
+    const retried = await sign(o, cmd.id, { keyid: a1.id, sig: signPayload(a1, cmd.payload) })
+    assert.deepEqual(retried.json(), { signatures: 2, threshold: 2, status: 'logged' })
+    const shown = (await o.app.inject({ method: 'GET', url: `/v1/orgs/${o.org}/commands/${cmd.id}`, headers: o.auth })).json()
+    assert.deepEqual(shown.deliveries, [{ deviceId: device.id, status: 'pending' }])
   })
 })
 

@@ -3,12 +3,28 @@
  *
  * 1. build the DSSE envelope from the stored admin signatures and check it
  *    exactly as a device will (dsse.verifyEnvelope under the current root);
- * 2. append it to the org's log in the same transaction that records its
- *    index and logged text on the command (so the append happens once);
+ * 2. in one transaction: append it to the org's log, record its index and
+ *    logged text on the command (so the append happens once), and create
+ *    one pending delivery per target (with its Merkle membership proof for
+ *    committed sets);
  * 3. publish a checkpoint cosigned by the witness quorum;
- * 4. in one transaction: mark the command logged and create one delivery
- *    per target (with its Merkle membership proof for committed sets);
+ * 4. mark the command logged;
  * 5. tell the gateway.
+ *
+ * Why the deliveries go with the append (step 2), not after the publish:
+ * devices do not enforce log order themselves (verifyCommand judges each
+ * command against the device's state, not against the index of what it ran
+ * before), so the gateway sends a device its deliveries in index order, and
+ * that needs every delivery of a lower index to exist by the time a higher
+ * one can be sent. Appends of one org are serialised (log/org-log.ts: the
+ * append lock, held to commit), so whoever sees command i+1's deliveries
+ * also sees command i's. Created later, a command whose publication is
+ * slow (or fails: witnesses down, and nobody signs again) would lose the
+ * race to a later one that another checkpoint covers. Until a cosigned
+ * checkpoint covers it, a delivery waits in the gateway
+ * (agent-connection.ts); once one does, even another command's, it goes,
+ * and the gateway moves the command on from `awaiting-signatures` itself
+ * (gateway/batched-writes.ts): a sent delivery proves the checkpoint.
  *
  * Exactly once, however many requests (or server nodes) reach the threshold
  * together: a request first claims the command with a conditional UPDATE
@@ -18,7 +34,7 @@
  * conditional updates too, so even an expired claim cannot log twice.
  */
 import { COMMAND_PAYLOAD_TYPE, dsse, parseCommandPayload, toBase64, utf8, type TargetProof } from '@palisade/protocol'
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import { withTransaction } from '../db/transaction.js'
 import type { Database, NewRow } from '../db/schema.js'
 import { ServerError } from '../errors.js'
@@ -37,13 +53,14 @@ const INSERT_CHUNK = 200
 export interface LogCommandDeps {
   readonly db: Kysely<Database>
   readonly log: CommandLog
-  /** Called once the deliveries exist, with the command key. */
+  /** Called once the command is logged (its checkpoint published), with the command key. */
   readonly dispatch: (commandKey: string) => void
 }
 
 /**
  * Logs command `key` of `org` unless it is logged already or another
- * request holds the claim. Resolves true when this call logged it. Throws
+ * request holds the claim. Resolves true when this call finished logging
+ * it (and told the gateway), false when it had nothing to do. Throws
  * whatever the log throws (a WitnessQuorumError when witnesses do not
  * cosign); the claim is then released, and the next signature — or the
  * same one sent again — retries from where this one stopped.
@@ -63,12 +80,19 @@ export async function logCommand(deps: LogCommandDeps, org: string, key: string,
   if (Number(claimed.numUpdatedRows) === 0) return false
   try {
     const command = await db.selectFrom('commands').select(['payload', 'target_ids', 'log_index']).where('id', '=', key).executeTakeFirstOrThrow()
-    if (command.log_index === null) await appendOnce(deps, org, key, command.payload)
+    const targetIds = JSON.parse(command.target_ids ?? '[]') as string[]
+    const resumed = command.log_index !== null
+    if (!resumed) await appendOnce(deps, org, key, command.payload, deliveryRows(key, command.payload, targetIds))
     await log.publish(org)
 
-    const targetIds = JSON.parse(command.target_ids ?? '[]') as string[]
-    const proofs = parseCommandPayload(command.payload).targets.kind === 'merkle' ? allTargetProofs(targetIds) : undefined
     const logged = await withTransaction(db, async (trx) => {
+      // Appended by an older server, which created deliveries only here, and
+      // interrupted before it: created now, so never lost (though a device
+      // may have had later commands first: the race this module now avoids).
+      if (resumed && targetIds.length > 0) {
+        const any = await trx.selectFrom('deliveries').select('device_id').where('command_id', '=', key).limit(1).executeTakeFirst()
+        if (any === undefined) await insertDeliveries(trx, deliveryRows(key, command.payload, targetIds))
+      }
       const marked = await trx
         .updateTable('commands')
         .set({ status: targetIds.length === 0 ? 'done' : 'logged', logging_since: null })
@@ -76,19 +100,15 @@ export async function logCommand(deps: LogCommandDeps, org: string, key: string,
         .where('status', '=', 'awaiting-signatures')
         .where('log_index', 'is not', null)
         .executeTakeFirst()
-      if (Number(marked.numUpdatedRows) === 0) return false
-      const updatedAt = Date.now()
-      const rows: NewRow<'deliveries'>[] = targetIds.map((deviceId) => ({
-        command_id: key,
-        device_id: deviceId,
-        status: 'pending',
-        updated_at: updatedAt,
-        attempts: 0,
-        target_proof: proofs === undefined ? null : encodeTargetProof(proofs.get(deviceId)!),
-      }))
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.insertInto('deliveries').values(rows.slice(i, i + INSERT_CHUNK)).execute()
-      return true
+      if (Number(marked.numUpdatedRows) > 0) return true
+      // Already moved on: a device got it under another command's checkpoint
+      // (the gateway marked it delivering or done), or a request that took
+      // over an expired claim marked it. Logged either way.
+      const current = await trx.selectFrom('commands').select(['status', 'log_index']).where('id', '=', key).executeTakeFirstOrThrow()
+      return current.status !== 'awaiting-signatures' && current.log_index !== null
     })
+    // Sending twice is harmless (dispatch reads what is still pending, and
+    // a connection never resends what it has in flight).
     if (logged) deps.dispatch(key)
     return logged
   } catch (e) {
@@ -103,8 +123,29 @@ export async function logCommand(deps: LogCommandDeps, org: string, key: string,
   }
 }
 
-/** Appends the envelope and records its index and text on the command, in one transaction. */
-async function appendOnce(deps: LogCommandDeps, org: string, key: string, payload: Uint8Array): Promise<void> {
+/** One pending delivery per target, with its membership proof when the payload commits to a Merkle target set. */
+function deliveryRows(key: string, payload: Uint8Array, targetIds: readonly string[]): NewRow<'deliveries'>[] {
+  const proofs = parseCommandPayload(payload).targets.kind === 'merkle' ? allTargetProofs(targetIds) : undefined
+  const updatedAt = Date.now()
+  return targetIds.map((deviceId) => ({
+    command_id: key,
+    device_id: deviceId,
+    status: 'pending',
+    updated_at: updatedAt,
+    attempts: 0,
+    target_proof: proofs === undefined ? null : encodeTargetProof(proofs.get(deviceId)!),
+  }))
+}
+
+async function insertDeliveries(trx: Transaction<Database>, rows: readonly NewRow<'deliveries'>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.insertInto('deliveries').values(rows.slice(i, i + INSERT_CHUNK)).execute()
+}
+
+/**
+ * Appends the envelope, records its index and text on the command, and
+ * creates its deliveries, in one transaction (see the module comment).
+ */
+async function appendOnce(deps: LogCommandDeps, org: string, key: string, payload: Uint8Array, deliveries: readonly NewRow<'deliveries'>[]): Promise<void> {
   const envelope = await buildEnvelope(deps.db, org, key, payload)
   await withTransaction(deps.db, async (trx) => {
     const [index] = await deps.log.append(org, [{ kind: 'command', refId: commandIdOf(key), data: utf8(envelope) }], trx)
@@ -117,6 +158,7 @@ async function appendOnce(deps: LogCommandDeps, org: string, key: string, payloa
       .executeTakeFirst()
     // Someone else appended it meanwhile: roll this append back.
     if (Number(recorded.numUpdatedRows) === 0) throw new ServerError('SRV_CONFLICT', 'the command was logged concurrently')
+    await insertDeliveries(trx, deliveries)
   })
 }
 

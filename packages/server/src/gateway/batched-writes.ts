@@ -15,6 +15,18 @@ import { OPEN_DELIVERY_STATUSES } from '../commands/command-status.js'
 import type { Database } from '../db/schema.js'
 import type { AgentState } from './frames.js'
 import type { BatchScope } from './group-commit.js'
+import { isPostgres } from '../log/org-lock.js'
+
+/**
+ * Statuses a command may have when its first delivery is sent.
+ * `awaiting-signatures` too: its deliveries are created with its log entry
+ * (commands/log-command.ts), and one can go out under a checkpoint that
+ * another command's logging published, before the command's own logging
+ * call has marked it logged (or after that call failed to publish). The
+ * gateway sends only what a cosigned checkpoint covers, so such a command
+ * is logged, whatever its own logging call does next.
+ */
+const BEFORE_DELIVERING = ['awaiting-signatures', 'logged'] as const
 
 /** Ids per IN list and rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500
@@ -71,7 +83,7 @@ export function completeDelivery(batch: BatchScope, key: string, deviceId: strin
 
 /**
  * Marks deliveries of `key` sent (if still open) and the command
- * `delivering` (if it was `logged`).
+ * `delivering` (if it was not yet: see {@link BEFORE_DELIVERING}).
  *
  * @example
  * markSent(batch, 'acme/c1', 'd1')
@@ -89,7 +101,13 @@ export function markSent(batch: BatchScope, key: string, deviceId: string): void
     ),
   )
   batch.collect(`delivering\n${key}`, 1, key, async (trx) => {
-    await trx.updateTable('commands').set({ status: 'delivering' }).where('id', '=', key).where('status', '=', 'logged').execute()
+    await trx
+      .updateTable('commands')
+      .set({ status: 'delivering' })
+      .where('id', '=', key)
+      .where('status', 'in', BEFORE_DELIVERING)
+      .where('log_index', 'is not', null)
+      .execute()
   })
 }
 
@@ -98,14 +116,30 @@ export function markSent(batch: BatchScope, key: string, deviceId: string): void
  * open. One indexed LIMIT 1 lookup (deliveries_command_status_idx), so the
  * cost per batch does not grow with the deliveries already closed.
  *
+ * Several nodes (or worker processes) answer deliveries of one command at
+ * once. Each batch checks inside its own transaction, so two batches
+ * closing the last open deliveries could each see the other's as still
+ * open, and neither would mark the command done (seen in a two-worker
+ * test). On PostgreSQL the check therefore first locks the command's row:
+ * the second batch waits for the first to commit, and its check, a new
+ * statement under READ COMMITTED, then sees both. Commands are locked in
+ * sorted order so two batches never wait on each other. SQLite has one
+ * writer at a time, so its checks cannot interleave.
+ *
  * @example
  * doneIfClosed(batch, 'acme/c1')
  */
 export function doneIfClosed(batch: BatchScope, key: string): void {
-  batch.collect(`done\n${key}`, 2, key, (trx) => markDoneIfClosed(trx, key))
+  batch.collect('done', 2, key, async (trx, keys: readonly string[]) => {
+    const postgres = isPostgres(trx)
+    for (const k of [...new Set(keys)].sort()) {
+      if (postgres) await trx.selectFrom('commands').select('id').where('id', '=', k).forUpdate().execute()
+      await markDoneIfClosed(trx, k)
+    }
+  })
 }
 
-/** The command is done when none of its deliveries is open. */
+/** The command is done when none of its deliveries is open (see {@link doneIfClosed} for concurrent callers). */
 export async function markDoneIfClosed(trx: Transaction<Database>, key: string): Promise<void> {
   const open = await trx
     .selectFrom('deliveries')
@@ -115,7 +149,13 @@ export async function markDoneIfClosed(trx: Transaction<Database>, key: string):
     .limit(1)
     .executeTakeFirst()
   if (open === undefined) {
-    await trx.updateTable('commands').set({ status: 'done' }).where('id', '=', key).where('status', 'in', ['logged', 'delivering']).execute()
+    await trx
+      .updateTable('commands')
+      .set({ status: 'done' })
+      .where('id', '=', key)
+      .where('status', 'in', [...BEFORE_DELIVERING, 'delivering'])
+      .where('log_index', 'is not', null)
+      .execute()
   }
 }
 
