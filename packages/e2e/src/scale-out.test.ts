@@ -12,6 +12,12 @@
  * moves to node B and a command approved there runs; nothing is missed
  * and nothing runs twice. Both nodes serve /healthz and /metrics.
  *
+ * Presence is shared: the device connected to node A is online when
+ * listed through node B; once node A is killed (with the agent frozen, so
+ * that it cannot move yet) node B lists it offline within the presence
+ * TTL (shortened here with PALISADE_PRESENCE_TTL_MS) and tells its event
+ * streams, and online again once the agent reconnects to B.
+ *
  * Needs PostgreSQL (PALISADE_TEST_POSTGRES_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres) and NATS
  * (PALISADE_TEST_NATS_URL, default nats://127.0.0.1:4222); skipped with
@@ -31,6 +37,8 @@ import { ok, palisade, Proc, until } from './proc.js'
 
 const ADMIN_URL = process.env['PALISADE_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const NATS_URL = process.env['PALISADE_TEST_NATS_URL'] ?? 'nats://127.0.0.1:4222'
+/** Presence heartbeat freshness of both nodes: they beat every third of it. */
+const PRESENCE_TTL_MS = 6000
 
 async function adminQuery(text: string): Promise<void> {
   const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 })
@@ -60,6 +68,24 @@ const SKIP = (await reachable(ADMIN_URL.replace(/^postgres(ql)?:/, 'http:')))
     : `NATS not reachable at ${NATS_URL}`
   : `PostgreSQL not reachable at ${ADMIN_URL}`
 
+/** An open GET /v1/orgs/acme/events stream: everything received so far, as text. */
+async function orgEvents(url: string, apiKey: string): Promise<{ text(): string; close(): void }> {
+  const abort = new AbortController()
+  const res = await fetch(`${url}/v1/orgs/acme/events`, { headers: { authorization: `Bearer ${apiKey}` }, signal: abort.signal })
+  assert.equal(res.status, 200)
+  let text = ''
+  const reader = res.body!.getReader()
+  void (async () => {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      text += Buffer.from(value).toString('utf8')
+    }
+  })().catch(() => {}) // aborted
+  await until(async () => text.includes(': connected'), 10_000, 'the event stream to open')
+  return { text: () => text, close: () => abort.abort() }
+}
+
 describe('two server nodes on PostgreSQL and NATS', { timeout: 300_000, skip: SKIP }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'palisade-scale-'))
   const sentinels = join(dir, 'sentinels')
@@ -78,13 +104,14 @@ describe('two server nodes on PostgreSQL and NATS', { timeout: 300_000, skip: SK
   let witness: Proc | undefined
   let agent: Proc | undefined
   let deviceId = ''
+  let apiKey = ''
   const commandIds: string[] = []
 
   const startNode = async (name: 'a' | 'b'): Promise<string> => {
     const port = await freePort()
     const proc = new Proc(
       ['server', '--listen', `127.0.0.1:${port}`, '--database-url', dbUrl, '--bus', NATS_URL, '--node-id', `node-${name}`, '--metrics-listen', '127.0.0.1:0', '--data', join(dir, `data-${name}`)],
-      { PALISADE_SECRET_KEY: secretKey, PALISADE_LOG_LEVEL: 'info' },
+      { PALISADE_SECRET_KEY: secretKey, PALISADE_LOG_LEVEL: 'info', PALISADE_PRESENCE_TTL_MS: String(PRESENCE_TTL_MS) },
       `node-${name}`,
     )
     const code = (await proc.waitFor(/setup code[^:]*: ([A-Z0-9-]+)/))[1]!
@@ -103,6 +130,21 @@ describe('two server nodes on PostgreSQL and NATS', { timeout: 300_000, skip: SK
   }
   const waitDone = async (id: string, node: 'a' | 'b'): Promise<any> =>
     JSON.parse(await ok(['--json', 'command', 'status', id, '--wait', '--timeout', '60s'], homeAt('carol', node)))
+  /** Whether the device is online in the devices list served by `node`. */
+  const onlineThrough = async (node: 'a' | 'b'): Promise<boolean> => {
+    const d = JSON.parse(await ok(['--json', 'devices', 'list'], homeAt('carol', node))).devices as { id: string; online: boolean }[]
+    return d.some((x) => x.id === deviceId && x.online)
+  }
+  /** The node named by the device's presence row, straight from the database. */
+  const sessionNode = async (): Promise<string | undefined> => {
+    const client = new pg.Client({ connectionString: dbUrl })
+    await client.connect()
+    try {
+      return (await client.query<{ node_id: string }>('select node_id from agent_sessions where device_id = $1', [deviceId])).rows[0]?.node_id
+    } finally {
+      await client.end()
+    }
+  }
 
   before(async () => {
     mkdirSync(sentinels)
@@ -121,6 +163,7 @@ describe('two server nodes on PostgreSQL and NATS', { timeout: 300_000, skip: SK
     const code = await startNode('b')
     const org = await setupOrg(dir, nodes.b.url, code)
     witness = org.witness
+    apiKey = org.apiKey
     for (const who of ['alice', 'bob', 'carol'] as const) {
       cpSync(join(dir, `home-${who}`), join(dir, `home-${who}-a`), { recursive: true })
       await ok(['login', '--server', nodes.a.url, '--org', 'acme', '--api-key', org.apiKey, '--fingerprint', org.fingerprint], homeAt(who, 'a'))
@@ -140,11 +183,10 @@ describe('two server nodes on PostgreSQL and NATS', { timeout: 300_000, skip: SK
     assert.deepEqual(out.servers, [nodes.a.url, nodes.b.url])
     deviceId = out.deviceId
     agent = new Proc(['agent', 'run', '--state-dir', join(dir, 'agent')], {}, 'agent')
-    // `online` is per node: node A holds the connection.
-    await until(async () => {
-      const d = JSON.parse(await ok(['--json', 'devices', 'list'], homeAt('carol', 'a'))).devices as { id: string; online: boolean }[]
-      return d.some((x) => x.id === deviceId && x.online)
-    }, 30_000, 'the agent online on node A')
+    await until(() => onlineThrough('a'), 30_000, 'the agent online on node A')
+    // Presence is shared: node B, which holds no connection, lists it online too.
+    assert.equal(await onlineThrough('b'), true)
+    assert.equal(await sessionNode(), 'node-a')
   })
 
   it('runs a command created and approved through node B on the agent connected to node A', async () => {
@@ -194,12 +236,27 @@ describe('two server nodes on PostgreSQL and NATS', { timeout: 300_000, skip: SK
   it('after node A is killed, the agent reconnects to node B and runs the next command: nothing missed, nothing twice', async () => {
     const before = ran().length
     assert.equal(before, commandIds.length)
-    nodes.a.proc.child.kill('SIGKILL')
-    await new Promise((r) => nodes.a.proc.child.once('exit', r))
-    await until(async () => {
-      const d = JSON.parse(await ok(['--json', 'devices', 'list'], home('carol'))).devices as { id: string; online: boolean }[]
-      return d.some((x) => x.id === deviceId && x.online)
-    }, 30_000, 'the agent online on node B')
+    const stream = await orgEvents(nodes.b.url, apiKey)
+    // Frozen, the agent cannot move to node B yet: what B lists is node A's presence alone.
+    agent!.child.kill('SIGSTOP')
+    try {
+      nodes.a.proc.child.kill('SIGKILL')
+      await new Promise((r) => nodes.a.proc.child.once('exit', r))
+      const killedAt = Date.now()
+      // No one cleans up after a SIGKILL: the device goes offline when A's last heartbeat (at most a third of the TTL before the kill) is stale.
+      // Within the TTL, give or take the polling (each look is a CLI run) on a busy machine.
+      await until(async () => !(await onlineThrough('b')), PRESENCE_TTL_MS + 15_000, 'the device offline through node B')
+      const took = Date.now() - killedAt
+      assert.ok(took >= PRESENCE_TTL_MS - PRESENCE_TTL_MS / 3 - 250, `offline ${took} ms after the kill: not before A's heartbeat went stale`)
+      assert.equal(await sessionNode(), 'node-a', 'the row of the dead node is still there; its staleness makes the device offline')
+      // Node B noticed A go stale and told its streams to reload the devices (no device id: the whole list).
+      await until(async () => /event: device\ndata: \{\}\n/.test(stream.text()), 15_000, 'a device event on node B\'s stream')
+    } finally {
+      agent!.child.kill('SIGCONT')
+      stream.close()
+    }
+    await until(() => onlineThrough('b'), 30_000, 'the agent online on node B')
+    assert.equal(await sessionNode(), 'node-b')
     const id = await create('after-kill', 'b')
     await sign(id, 'alice', 'b')
     await sign(id, 'bob', 'b')

@@ -129,10 +129,17 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     limits: { helloTimeoutMs: config.helloTimeoutMs },
     publications: log,
     nodeId: config.nodeId,
+    presenceTtlMs: config.presenceTtlMs,
     metrics,
     ...(options.bus === undefined ? {} : { bus: options.bus }),
   })
   metrics.connectedAgentsFrom(() => gateway.online)
+  // The gateway writes this node's presence heartbeat from the start, with
+  // or without its route: it closes (deleting this node's presence rows)
+  // before the database does, as onClose hooks run last-added first.
+  app.addHook('onClose', async () => {
+    await gateway.close()
+  })
   for (const route of options.routes ?? ROUTES) {
     void app.register(route, { db, config, log, gateway })
   }

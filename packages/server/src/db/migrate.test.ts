@@ -58,6 +58,8 @@ const ROWS: { [K in TableName]: NewRow<K> } = {
     id: 'ev1', org_id: 'org1', actor_type: 'admin', actor_id: 'ad1', actor_name: 'Ada', action: 'person.create', target_type: 'person',
     target_id: 'p1', result: 'success', status_code: 201, source_addr: '127.0.0.1', request_id: 'r1', details: '{}', created_at: T,
   },
+  agent_sessions: { device_id: 'd1', node_id: 'node-a', connection_id: 'i1.1', connected_at: T },
+  server_nodes: { node_id: 'node-a', instance: 'i1', heartbeat_at: T, ttl_ms: 30_000 },
 }
 
 async function insertAll(db: Kysely<Database>): Promise<void> {

@@ -327,6 +327,21 @@ export interface AuditEventsTable {
   created_at: Millis
 }
 
+/**
+ * A device's live gateway connection (0007): the node holding it, the
+ * connection's id (unique per server process and connection: a node
+ * deletes only the row its connection wrote) and when it connected. The
+ * device is online while that node's heartbeat is fresh.
+ */
+export interface AgentSessionsTable { device_id: string; node_id: string; connection_id: string; connected_at: Millis }
+
+/**
+ * A server node's heartbeat (0007), on the database's clock, and how long
+ * it stays fresh (that node's TTL); `instance` is random per process, to
+ * notice two processes sharing a node id.
+ */
+export interface ServerNodesTable { node_id: string; instance: string; heartbeat_at: Millis; ttl_ms: number }
+
 /** Every table, by name. */
 export interface Database {
   orgs: OrgsTable
@@ -356,6 +371,8 @@ export interface Database {
   groups: GroupsTable
   group_members: GroupMembersTable
   audit_events: AuditEventsTable
+  agent_sessions: AgentSessionsTable
+  server_nodes: ServerNodesTable
 }
 
 /** A table name. */

@@ -1,8 +1,10 @@
 /**
  * GET /v1/orgs/:org/devices and GET /v1/orgs/:org/devices/:id — the org's
  * enrolled devices. `online` says whether the device holds a gateway
- * connection to this server node right now; `lastSeenAt` is when it last
- * authenticated or reported. Inventory is the device's own claim.
+ * connection right now, to any server node (shared presence,
+ * presence/node-presence.ts: read in the same query as the page, the same
+ * answer on every node); `lastSeenAt` is when it last authenticated or
+ * reported. Inventory is the device's own claim.
  *
  * Inventory query: `?package=openssl` lists only the devices that reported
  * that package, each with its installations (`packages`: version, arch);
@@ -88,11 +90,10 @@ interface DeviceSummary {
 }
 
 function summaryOf(
-  r: { id: string; hostname: string; enrolled_at: number; last_seen_at: number | null; os: string | null; person_id: string | null },
+  r: { id: string; hostname: string; enrolled_at: number; last_seen_at: number | null; os: string | null; person_id: string | null; online: 0 | 1 },
   groupIds: readonly string[],
-  online: boolean,
 ): DeviceSummary {
-  return { id: r.id, hostname: r.hostname, enrolledAt: r.enrolled_at, lastSeenAt: r.last_seen_at, online, os: r.os, personId: r.person_id, groupIds }
+  return { id: r.id, hostname: r.hostname, enrolledAt: r.enrolled_at, lastSeenAt: r.last_seen_at, online: r.online === 1, os: r.os, personId: r.person_id, groupIds }
 }
 
 /** The device routes. */
@@ -115,13 +116,13 @@ export const devicesRoutes: RoutePlugin = async (app, { db, gateway }) => {
       if (query.package !== undefined) return { devices: await withPackage(org, query.package, query.below) }
       const rows = await db
         .selectFrom('devices')
-        .select(['id', 'hostname', 'enrolled_at', 'last_seen_at', 'os', 'person_id'])
+        .select(['id', 'hostname', 'enrolled_at', 'last_seen_at', 'os', 'person_id', gateway.presence.online('devices.id').as('online')])
         .where('org_id', '=', org)
         .orderBy('hostname')
         .orderBy('id')
         .execute()
       const groupIds = await deviceGroupIds(db, org)
-      return { devices: rows.map((r) => summaryOf(r, groupIds.get(r.id) ?? [], gateway.isOnline(r.id))) }
+      return { devices: rows.map((r) => summaryOf(r, groupIds.get(r.id) ?? [])) }
     },
   )
 
@@ -130,7 +131,7 @@ export const devicesRoutes: RoutePlugin = async (app, { db, gateway }) => {
     const rows = await db
       .selectFrom('device_packages as p')
       .innerJoin('devices as d', 'd.id', 'p.device_id')
-      .select(['d.id', 'd.hostname', 'd.enrolled_at', 'd.last_seen_at', 'd.os', 'd.person_id', 'p.version', 'p.arch'])
+      .select(['d.id', 'd.hostname', 'd.enrolled_at', 'd.last_seen_at', 'd.os', 'd.person_id', 'p.version', 'p.arch', gateway.presence.online('d.id').as('online')])
       .where('p.org_id', '=', org)
       .where('p.name', '=', name)
       .orderBy('d.hostname')
@@ -144,7 +145,7 @@ export const devicesRoutes: RoutePlugin = async (app, { db, gateway }) => {
     for (const r of matching) {
       const last = out[out.length - 1]
       if (last !== undefined && last.id === r.id) last.packages.push({ version: r.version, arch: r.arch })
-      else out.push({ ...summaryOf(r, groupIds.get(r.id) ?? [], gateway.isOnline(r.id)), packages: [{ version: r.version, arch: r.arch }] })
+      else out.push({ ...summaryOf(r, groupIds.get(r.id) ?? []), packages: [{ version: r.version, arch: r.arch }] })
     }
     return out
   }
@@ -158,7 +159,13 @@ export const devicesRoutes: RoutePlugin = async (app, { db, gateway }) => {
     async (request) => {
       const org = orgOf(request)
       const { id } = request.params as { id: string }
-      const r = await db.selectFrom('devices').selectAll().where('org_id', '=', org).where('id', '=', id).executeTakeFirst()
+      const r = await db
+        .selectFrom('devices')
+        .selectAll()
+        .select(gateway.presence.online('devices.id').as('online'))
+        .where('org_id', '=', org)
+        .where('id', '=', id)
+        .executeTakeFirst()
       if (r === undefined) throw new ServerError('SRV_NOT_FOUND', `no device ${id} in this org`)
       return {
         id: r.id,
@@ -166,7 +173,7 @@ export const devicesRoutes: RoutePlugin = async (app, { db, gateway }) => {
         publicKey: r.public_key,
         enrolledAt: r.enrolled_at,
         lastSeenAt: r.last_seen_at,
-        online: gateway.isOnline(r.id),
+        online: r.online === 1,
         inventory: r.inventory === null ? null : (JSON.parse(r.inventory) as unknown),
         inventoryAt: r.inventory_at,
         personId: r.person_id,

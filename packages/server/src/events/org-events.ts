@@ -5,8 +5,11 @@
  * this channel can leak nothing the caller could not read anyway, and a
  * lost event costs at most a stale screen until the next one.
  *
- * Scope: one server node, like the gateway's `online`; with several nodes
- * these belong on the message bus (DESIGN.md).
+ * Scope: one server node's streams. Across nodes, the gateway's
+ * BusOrgEvents carries them over the message bus (gateway/bus-org-events.ts),
+ * and each node announces on its own streams the `online` changes no
+ * connection event carries: another node's heartbeat turning stale
+ * (presence/node-presence.ts).
  */
 
 /** What changed. */

@@ -251,7 +251,8 @@ export class AgentConnection implements RegisteredConnection {
     if (this.#closed) return
     this.#device = Object.freeze({ id: row.id, org: row.org_id, publicKey, keyid: keyId(publicKey) })
     this.#state = frame.state
-    this.#ctx.register(this)
+    // Welcome (and the console's event) only once the device reads online on every node.
+    const recorded = this.#ctx.register(this)
     await this.#ctx.commits.run((trx) =>
       trx
         .updateTable('devices')
@@ -264,6 +265,7 @@ export class AgentConnection implements RegisteredConnection {
         .where('id', '=', row.id)
         .execute(),
     )
+    await recorded
     this.#ctx.logger.info({ org: row.org_id, deviceId: row.id, agentVersion: frame.agentVersion }, 'agent connected')
     this.#ctx.events.emit(row.org_id, { kind: 'device', id: row.id })
     this.#ws.send(serverFrame.welcome())
@@ -463,7 +465,9 @@ export class AgentConnection implements RegisteredConnection {
     this.#ctx.unregister(this)
     const device = this.#device
     if (device !== undefined) {
-      this.#ctx.events.emit(device.org, { kind: 'device', id: device.id })
+      // No event here: the gateway's presence announces the end of the
+      // device's connection once its session row is gone (one event, and
+      // a console reloading on it reads the device offline).
       this.#ctx.commits
         .run((trx) => trx.updateTable('devices').set({ last_seen_at: Date.now() }).where('id', '=', device.id).execute())
         .catch(() => {})

@@ -18,9 +18,14 @@
  * on what other nodes announce for the agents and streams connected to it.
  * The bus is a hint: every `refreshCheckMs` each node also re-reads, for
  * its own agents, the pending deliveries and the latest checkpoint, so a
- * lost message only delays a delivery by at most that long. `online` is
- * per node (the devices list shows a device online only on the node it is
- * connected to; `last_seen_at` is shared).
+ * lost message only delays a delivery by at most that long.
+ *
+ * Presence: `online` is the same on every node. Each authenticated
+ * connection is recorded in the shared database with this node's id, and
+ * removed when it ends; a device is online while its session names a node
+ * whose heartbeat is fresh, so a crashed node's devices go offline within
+ * the TTL (presence/node-presence.ts). Local knowledge (which connection
+ * to push to) stays in this gateway's own map.
  */
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
@@ -41,6 +46,8 @@ import { BusOrgEvents } from './bus-org-events.js'
 import { CommandEvents } from './command-events.js'
 import { PreparedCommand } from './prepared-command.js'
 import { OPEN_DELIVERY_STATUSES } from '../commands/command-status.js'
+import { NodePresence } from '../presence/node-presence.js'
+import type { PresenceView } from '../presence/online-expression.js'
 
 /** Device ids per IN list of the dispatch queries. */
 const DISPATCH_CHUNK = 500
@@ -60,8 +67,8 @@ export const PUSH_HOLD_MS = 1500
 export interface Gateway {
   /** Pushes command `commandKey`'s pending deliveries to its online targets; errors are logged, not thrown. */
   dispatch(commandKey: string): void
-  /** Whether `deviceId` holds a connection to this node. */
-  isOnline(deviceId: string): boolean
+  /** Which devices are online, on any node (select `presence.online('d.id')` next to a device's columns). */
+  readonly presence: PresenceView
 }
 
 /** Options of {@link AgentGateway}. */
@@ -86,6 +93,8 @@ export interface AgentGatewayOptions {
   readonly nodeId?: string
   /** Where deliveries, results, rejections and alerts are counted. */
   readonly metrics?: GatewayContext['metrics']
+  /** How long a node's presence heartbeat stays fresh (default 30 s; presence/presence-timing.ts). */
+  readonly presenceTtlMs?: number
 }
 
 /** The slice of the log that announces checkpoints (OrgLog.onPublished). */
@@ -129,6 +138,7 @@ export class AgentGateway implements Gateway {
   readonly #sizes = new Map<string, number>()
   /** Orgs whose grown checkpoint is held back (PUSH_HOLD_MS). */
   readonly #held = new Map<string, NodeJS.Timeout>()
+  readonly #presence: NodePresence
   /** What changed, per org, for the console's live view (GET /v1/orgs/:org/events), on every node. */
   readonly events: BusOrgEvents
 
@@ -161,6 +171,19 @@ export class AgentGateway implements Gateway {
     this.#refreshCheckMs = options.refreshCheckMs ?? 60_000
     this.#unsubscribe = options.publications?.onPublished((org, published) => this.#publishedHere(org, published)) ?? (() => {})
     this.#busOff = this.#subscribeBus()
+    this.#presence = new NodePresence({
+      db,
+      nodeId: this.#nodeId,
+      logger,
+      events: this.events,
+      ...(options.presenceTtlMs === undefined ? {} : { ttlMs: options.presenceTtlMs }),
+    })
+    this.#presence.start()
+  }
+
+  /** Shared device presence: this node's sessions and heartbeat, and the reading of every node's. */
+  get presence(): NodePresence {
+    return this.#presence
   }
 
   /** The bus this gateway fans out through (its health is part of /healthz). */
@@ -195,10 +218,6 @@ export class AgentGateway implements Gateway {
     }
   }
 
-  isOnline(deviceId: string): boolean {
-    return this.#byDevice.has(deviceId)
-  }
-
   /** Number of authenticated connections. */
   get online(): number {
     return this.#byDevice.size
@@ -229,10 +248,13 @@ export class AgentGateway implements Gateway {
       for (const r of here) this.#byDevice.get(r.device_id)?.schedulePending()
       return
     }
-    // Log order per device: a device with an older open delivery gets this
-    // one through its general path, behind the older one. Like that path,
-    // this sees the deliveries stored so far (log-command.ts stores a
-    // command's deliveries right after logging it).
+    // Log order per device (devices do not enforce it): a device with an
+    // older open delivery gets this one through its general path, behind
+    // the older one. Complete, because a command's deliveries are stored in
+    // the transaction that gives it its log index, and appends of an org
+    // are serialised (log-command.ts): having read this command's
+    // deliveries, the queries here see those of every older command, and a
+    // closed delivery never reopens.
     const behind = new Set<string>()
     for (let i = 0; i < here.length; i += DISPATCH_CHUNK) {
       const older = await db
@@ -255,7 +277,7 @@ export class AgentGateway implements Gateway {
     }
   }
 
-  /** Closes every connection (1001), stops pinging, and commits what is queued. Idempotent. */
+  /** Closes every connection (1001), stops pinging, commits what is queued, and deletes this node's presence. Idempotent. */
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true
@@ -268,6 +290,7 @@ export class AgentGateway implements Gateway {
       for (const conn of this.#all) conn.close(CLOSE.GOING_AWAY, 'server shutting down')
     }
     await this.#commits.close()
+    await this.#presence.close()
   }
 
   /** This node's log published or re-cosigned a checkpoint of `org`: the other nodes hear of it too. */
@@ -362,17 +385,22 @@ export class AgentGateway implements Gateway {
     this.#recheck(orgs).catch((err: unknown) => this.#ctx.logger.warn({ err }, 'periodic delivery check failed'))
   }
 
-  #register(conn: AgentConnection): void {
+  #register(conn: AgentConnection): Promise<void> {
     const id = conn.deviceId
-    if (id === undefined) return
+    if (id === undefined) return Promise.resolve()
     const old = this.#byDevice.get(id)
     this.#byDevice.set(id, conn)
+    const recorded = conn.org === undefined ? Promise.resolve() : this.#presence.connected(id, conn.org)
     if (old !== undefined && old !== conn) old.close(CLOSE.REPLACED, 'replaced by a newer connection')
+    return recorded
   }
 
   #unregister(conn: RegisteredConnection): void {
     const id = conn.deviceId
-    if (id !== undefined && this.#byDevice.get(id) === conn) this.#byDevice.delete(id)
+    if (id !== undefined && this.#byDevice.get(id) === conn) {
+      this.#byDevice.delete(id)
+      this.#presence.disconnected(id)
+    }
   }
 }
 

@@ -62,8 +62,11 @@ export interface GatewayContext {
   latest(org: string): Promise<LatestCheckpoint | null>
   /** The org's current root version, 0 when none (concurrent calls share one lookup). */
   rootVersion(org: string): Promise<number>
-  /** Makes `conn` the one connection of its device, closing any older one. */
-  register(conn: RegisteredConnection): void
+  /**
+   * Makes `conn` the one connection of its device, closing any older one;
+   * resolves once its presence is recorded (or failed; never rejects).
+   */
+  register(conn: RegisteredConnection): Promise<void>
   /** Forgets `conn` (if it is still the device's connection). */
   unregister(conn: RegisteredConnection): void
 }

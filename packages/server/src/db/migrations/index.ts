@@ -15,6 +15,7 @@ import { commandsAndGatewayMigration } from './0003-commands-and-gateway.js'
 import { directoryAndAccountsMigration } from './0004-directory-and-accounts.js'
 import { adminInvitationsMigration } from './0005-admin-invitations.js'
 import { devicePackagesMigration } from './0006-device-packages.js'
+import { presenceMigration } from './0007-presence.js'
 
 /** Every migration, by name, as factories of a dialect's column types. */
 export const MIGRATIONS: Readonly<Record<string, (t: ColumnTypes) => Migration>> = Object.freeze({
@@ -24,6 +25,7 @@ export const MIGRATIONS: Readonly<Record<string, (t: ColumnTypes) => Migration>>
   '0004-directory-and-accounts': directoryAndAccountsMigration,
   '0005-admin-invitations': adminInvitationsMigration,
   '0006-device-packages': devicePackagesMigration,
+  '0007-presence': presenceMigration,
 })
 
 /**
