@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { loadConfig } from './config.js'
+import { loadConfig, MIN_DATABASE_POOL } from './config.js'
 import { ServerError } from './errors.js'
+import { MAX_PUBLISHING } from './log/org-lock.js'
 
 const cwd = '/srv/palisade'
 
@@ -24,14 +25,17 @@ describe('loadConfig', () => {
       listen: { host: '127.0.0.1', port: 8080 },
       dataDir: '/srv/palisade/data',
       databaseUrl: 'sqlite:/srv/palisade/data/palisade.db',
+      databasePool: 10,
       logLevel: 'info',
       publicUrl: null,
       secretKey: null,
       requestTimeoutMs: 60_000,
       helloTimeoutMs: 10_000,
+      presenceTtlMs: 30_000,
       busUrl: null,
       nodeId: config.nodeId,
       metricsListen: null,
+      workers: 1,
     })
   })
 
@@ -119,6 +123,74 @@ describe('loadConfig', () => {
     assert.equal(c.helloTimeoutMs, 800)
     const e = refusal(() => loadConfig({ env: { PALISADE_REQUEST_TIMEOUT_MS: '999', PALISADE_HELLO_TIMEOUT_MS: '1e4' }, cwd }))
     assert.deepEqual(e.errors?.map((x) => x.path), ['PALISADE_REQUEST_TIMEOUT_MS', 'PALISADE_HELLO_TIMEOUT_MS'])
+  })
+
+  it('reads the presence TTL, and refuses one that is not whole milliseconds from 1000 to 600000', () => {
+    assert.equal(loadConfig({ env: { PALISADE_PRESENCE_TTL_MS: '4000' }, cwd }).presenceTtlMs, 4000)
+    for (const bad of ['999', '600001', '3s', '-5', '1.5e3']) {
+      const e = refusal(() => loadConfig({ env: { PALISADE_PRESENCE_TTL_MS: bad }, cwd }))
+      assert.deepEqual(e.errors?.map((x) => x.path), ['PALISADE_PRESENCE_TTL_MS'], bad)
+      assert.match(e.message, /PALISADE_PRESENCE_TTL_MS: must be a whole number of milliseconds from 1000 to 600000/, bad)
+    }
+  })
+
+  it('reads the database pool size per process, and refuses one that is not a whole number from 4 to 500', () => {
+    assert.equal(loadConfig({ env: { PALISADE_DATABASE_POOL: '4' }, cwd }).databasePool, 4)
+    assert.equal(loadConfig({ env: { PALISADE_DATABASE_POOL: '500' }, cwd }).databasePool, 500)
+    for (const bad of ['3', '0', '501', '1000', 'x', '5.5', '-8', ' 8', '1e2']) {
+      const e = refusal(() => loadConfig({ env: { PALISADE_DATABASE_POOL: bad }, cwd }))
+      assert.deepEqual(e.errors?.map((x) => x.path), ['PALISADE_DATABASE_POOL'], bad)
+      assert.match(e.message, /PALISADE_DATABASE_POOL: must be a whole number of connections from 4 to 500/, bad)
+    }
+  })
+
+  it('keeps the pool floor above the connections checkpoint publications may hold at once', () => {
+    // Publications hold a pooled connection each while they need another for their queries.
+    assert.ok(MIN_DATABASE_POOL > MAX_PUBLISHING)
+  })
+
+  describe('workers', () => {
+    const pg = 'postgres://db.internal/palisade'
+    const nats = 'nats://127.0.0.1:4222'
+
+    it('reads --workers and PALISADE_WORKERS (the flag wins) with PostgreSQL and a bus', () => {
+      const env = { PALISADE_DATABASE_URL: pg, PALISADE_BUS_URL: nats, PALISADE_WORKERS: '3' }
+      assert.equal(loadConfig({ env, cwd }).workers, 3)
+      assert.equal(loadConfig({ env, argv: ['--workers', '64'], cwd }).workers, 64)
+      assert.equal(loadConfig({ env, argv: ['--workers', '1'], cwd }).workers, 1)
+    })
+
+    it('refuses anything but a whole number from 1 to 64, naming the flag or variable', () => {
+      for (const bad of ['0', '65', 'x', '1.5', '02', ' 2', '2 ', '1e1', '100']) {
+        const e = refusal(() => loadConfig({ env: { PALISADE_DATABASE_URL: pg, PALISADE_BUS_URL: nats }, argv: ['--workers', bad], cwd }))
+        assert.deepEqual(e.errors?.map((x) => x.path), ['--workers'], bad)
+        assert.match(e.message, /--workers: must be a whole number of worker processes from 1 to 64/)
+      }
+      const e = refusal(() => loadConfig({ env: { PALISADE_DATABASE_URL: pg, PALISADE_BUS_URL: nats, PALISADE_WORKERS: '-1' }, cwd }))
+      assert.deepEqual(e.errors?.map((x) => x.path), ['PALISADE_WORKERS'])
+    })
+
+    it('refuses more than one worker on SQLite, saying why', () => {
+      const e = refusal(() => loadConfig({ env: {}, argv: ['--workers', '2'], cwd }))
+      assert.deepEqual(e.errors?.map((x) => x.path), ['--workers', '--workers'], 'SQLite, and no bus either')
+      assert.match(e.message, /--workers: above 1 needs a PostgreSQL database .*SQLite file would each keep their own log caches/)
+    })
+
+    it('refuses more than one worker without a bus, saying why', () => {
+      const e = refusal(() => loadConfig({ env: { PALISADE_DATABASE_URL: pg, PALISADE_WORKERS: '2' }, cwd }))
+      assert.deepEqual(e.errors?.map((x) => x.path), ['PALISADE_WORKERS'])
+      assert.match(e.message, /PALISADE_WORKERS: above 1 needs a bus \(--bus nats:\/\/host:port\): the in-process bus does not reach other worker processes/)
+    })
+
+    it('refuses a node id that leaves no room for the worker suffix', () => {
+      const env = { PALISADE_DATABASE_URL: pg, PALISADE_BUS_URL: nats }
+      assert.equal(loadConfig({ env, argv: ['--workers', '12', '--node-id', 'n'.repeat(60)], cwd }).nodeId.length, 60)
+      const e = refusal(() => loadConfig({ env, argv: ['--workers', '12', '--node-id', 'n'.repeat(61)], cwd }))
+      assert.deepEqual(e.errors?.map((x) => x.path), ['--node-id'])
+      assert.match(e.message, /at most 60 characters with 12 workers/)
+      // One worker: the node id is used as is.
+      assert.equal(loadConfig({ env, argv: ['--node-id', 'n'.repeat(64)], cwd }).workers, 1)
+    })
   })
 
   it('returns a deeply frozen object', () => {

@@ -8,14 +8,31 @@
  * | PALISADE_LISTEN        | --listen         | 127.0.0.1:8080 (host:port)       |
  * | PALISADE_DATA_DIR      | --data-dir       | ./data                           |
  * | PALISADE_DATABASE_URL  | --database-url   | sqlite:<data dir>/palisade.db    |
+ * | PALISADE_DATABASE_POOL | (none)           | 10 (4–500): most PostgreSQL connections per server process (each worker has its own) |
  * | PALISADE_LOG_LEVEL     | --log-level      | info                             |
  * | PALISADE_PUBLIC_URL    | --public-url     | none (required if listening on all interfaces) |
  * | PALISADE_SECRET_KEY    | (none: a secret) | none: `<data dir>/secret.key`, made at first start |
  * | PALISADE_REQUEST_TIMEOUT_MS | (none)      | 60000 (1000–600000): a whole HTTP request, headers and body |
  * | PALISADE_HELLO_TIMEOUT_MS   | (none)      | 10000 (500–60000): an agent's hello after the challenge |
+ * | PALISADE_PRESENCE_TTL_MS    | (none)      | 30000 (1000–600000): how long this node's heartbeat keeps its agents `online`, on every node (per node) |
  * | PALISADE_BUS_URL       | --bus            | none: one node, in-process bus; `nats://host:port` for several nodes (PostgreSQL only) |
  * | PALISADE_NODE_ID       | --node-id        | random (`node-` + 8 hex digits): this node's name on the bus and in logs |
  * | PALISADE_METRICS_LISTEN | --metrics-listen | none: no /metrics; host:port of a separate Prometheus listener |
+ * | PALISADE_WORKERS       | --workers        | 1 (1–64): worker processes sharing the listener (more than 1 needs PostgreSQL and a bus) |
+ *
+ * PALISADE_WORKERS: one Node.js process runs JavaScript on one core and
+ * holds at most the open-file limit of sockets, so a node can run several
+ * worker processes on one address (cluster/start-cluster.ts). They
+ * coordinate like separate nodes, hence the PostgreSQL and bus
+ * requirements: processes on one SQLite file would each keep their own log
+ * caches, and an in-process bus does not reach another process. Worker i
+ * (from 1) is named `<node id>-w<i>`, so the node id must leave room.
+ *
+ * PALISADE_DATABASE_POOL is per process: a node with N workers holds up to
+ * N times it, and the primary refuses to start when that cannot fit in the
+ * server's max_connections (db/connection-budget.ts). The floor of 4 leaves
+ * a connection free while checkpoint publications hold theirs
+ * (log/org-lock.ts MAX_PUBLISHING).
  *
  * PALISADE_SECRET_KEY is base64 of 32 bytes: the key that seals TOTP
  * secrets (accounts/secret-box.ts). Servers sharing one database must share
@@ -43,6 +60,11 @@ export interface ServerConfig {
   readonly dataDir: string
   /** `sqlite:<absolute path>`, `sqlite::memory:` or `postgres://…`. May hold a password: never log it. */
   readonly databaseUrl: string
+  /**
+   * Most pooled PostgreSQL connections this process opens (each worker of
+   * a cluster opens its own pool of this size); unused with SQLite.
+   */
+  readonly databasePool: number
   readonly logLevel: LogLevel
   /** The URL agents and admins reach the server at (no trailing slash), or null when not set. */
   readonly publicUrl: string | null
@@ -61,6 +83,15 @@ export interface ServerConfig {
   /** How long an agent WebSocket may stay open without a valid hello (closed 4408). */
   readonly helloTimeoutMs: number
   /**
+   * How long a node's presence heartbeat stays fresh: a device connected to
+   * a node that stopped (crashed, cut off from the database) reads offline
+   * at most this long after its last heartbeat, written every third of it
+   * (presence/presence-timing.ts). Stored with the node's heartbeat, so
+   * nodes sharing a database may use different values. Shorter values
+   * exist for tests.
+   */
+  readonly presenceTtlMs: number
+  /**
    * The NATS URL (`nats://host:port`, several comma-separated) that carries
    * fan-out between server nodes, or null for one node (in-process bus).
    * Refused with SQLite: several nodes cannot share a SQLite file safely.
@@ -74,7 +105,20 @@ export interface ServerConfig {
    * address, never on the API listener.
    */
   readonly metricsListen: { readonly host: string; readonly port: number } | null
+  /**
+   * How many worker processes serve this node (1: this process alone, no
+   * cluster). Above 1, `busUrl` is set and `databaseUrl` is PostgreSQL.
+   */
+  readonly workers: number
 }
+
+/** Most worker processes one node may run. */
+export const MAX_WORKERS = 64
+
+/** Fewest pooled PostgreSQL connections per process: above log/org-lock.ts MAX_PUBLISHING, which publications may hold at once. */
+export const MIN_DATABASE_POOL = 4
+/** Most pooled PostgreSQL connections per process. */
+export const MAX_DATABASE_POOL = 500
 
 /** Where {@link loadConfig} reads from; each defaults to the process's own. */
 export interface ConfigSources {
@@ -87,14 +131,17 @@ const SETTINGS = {
   listen: { env: 'PALISADE_LISTEN', flag: 'listen' },
   dataDir: { env: 'PALISADE_DATA_DIR', flag: 'data-dir' },
   databaseUrl: { env: 'PALISADE_DATABASE_URL', flag: 'database-url' },
+  databasePool: { env: 'PALISADE_DATABASE_POOL', flag: null },
   logLevel: { env: 'PALISADE_LOG_LEVEL', flag: 'log-level' },
   publicUrl: { env: 'PALISADE_PUBLIC_URL', flag: 'public-url' },
   secretKey: { env: 'PALISADE_SECRET_KEY', flag: null },
   requestTimeoutMs: { env: 'PALISADE_REQUEST_TIMEOUT_MS', flag: null },
   helloTimeoutMs: { env: 'PALISADE_HELLO_TIMEOUT_MS', flag: null },
+  presenceTtlMs: { env: 'PALISADE_PRESENCE_TTL_MS', flag: null },
   busUrl: { env: 'PALISADE_BUS_URL', flag: 'bus' },
   nodeId: { env: 'PALISADE_NODE_ID', flag: 'node-id' },
   metricsListen: { env: 'PALISADE_METRICS_LISTEN', flag: 'metrics-listen' },
+  workers: { env: 'PALISADE_WORKERS', flag: 'workers' },
 } as const satisfies Record<string, { env: string; flag: string | null }>
 
 /**
@@ -132,6 +179,7 @@ export function loadConfig(sources: ConfigSources = {}): ServerConfig {
   const listen = check('listen', { host: '127.0.0.1', port: 8080 }, parseListen)
   const dataDir = check('dataDir', resolve(cwd, 'data'), (v) => resolve(cwd, v))
   const databaseUrl = check('databaseUrl', `sqlite:${resolve(dataDir, 'palisade.db')}`, (v) => parseDatabaseUrl(v, cwd))
+  const databasePool = check('databasePool', 10, parseDatabasePool)
   const logLevel = check<LogLevel>('logLevel', 'info', (v) => {
     if ((LOG_LEVELS as readonly string[]).includes(v)) return v as LogLevel
     throw new Invalid(`must be one of ${LOG_LEVELS.join(', ')}`)
@@ -140,11 +188,25 @@ export function loadConfig(sources: ConfigSources = {}): ServerConfig {
   const secretKey = check<string | null>('secretKey', null, parseSecretKey)
   const requestTimeoutMs = check('requestTimeoutMs', 60_000, (v) => parseMillis(v, 1000, 600_000))
   const helloTimeoutMs = check('helloTimeoutMs', 10_000, (v) => parseMillis(v, 500, 60_000))
+  const presenceTtlMs = check('presenceTtlMs', 30_000, (v) => parseMillis(v, 1000, 600_000))
   const busUrl = check<string | null>('busUrl', null, parseBusUrl)
   const nodeId = check('nodeId', `node-${randomBytes(4).toString('hex')}`, parseNodeId)
   const metricsListen = check<{ host: string; port: number } | null>('metricsListen', null, parseListen)
+  const workers = check('workers', 1, parseWorkers)
   if (busUrl !== null && databaseUrl.startsWith('sqlite:')) {
     errors.push({ path: read('busUrl')!.name, message: 'needs a PostgreSQL database (--database-url postgres://…): several nodes cannot share a SQLite file safely' })
+  }
+  if (workers > 1) {
+    const name = read('workers')!.name
+    if (databaseUrl.startsWith('sqlite:')) {
+      errors.push({ path: name, message: 'above 1 needs a PostgreSQL database (--database-url postgres://…): worker processes on one SQLite file would each keep their own log caches' })
+    }
+    if (busUrl === null) {
+      errors.push({ path: name, message: 'above 1 needs a bus (--bus nats://host:port): the in-process bus does not reach other worker processes' })
+    }
+    // Worker names are `<node id>-w<i>`, and must themselves be valid node ids.
+    const room = 64 - `-w${workers}`.length
+    if (nodeId.length > room) errors.push({ path: read('nodeId')?.name ?? SETTINGS.nodeId.env, message: `must be at most ${room} characters with ${workers} workers (worker names add -w<i>)` })
   }
   if (publicUrl === null && ['0.0.0.0', '::'].includes(listen.host) && read('publicUrl') === undefined) {
     errors.push({ path: SETTINGS.publicUrl.env, message: 'is required when listening on all interfaces: agents need an address to reach' })
@@ -153,7 +215,7 @@ export function loadConfig(sources: ConfigSources = {}): ServerConfig {
     const list = errors.map((e) => `${e.path}: ${e.message}`).join('; ')
     throw new ServerError('SRV_CONFIG_INVALID', `invalid configuration: ${list}`, { errors })
   }
-  return deepFreeze({ listen, dataDir, databaseUrl, logLevel, publicUrl, secretKey, requestTimeoutMs, helloTimeoutMs, busUrl, nodeId, metricsListen })
+  return deepFreeze({ listen, dataDir, databaseUrl, databasePool, logLevel, publicUrl, secretKey, requestTimeoutMs, helloTimeoutMs, presenceTtlMs, busUrl, nodeId, metricsListen, workers })
 }
 
 function parseFlags(argv: readonly string[], errors: FieldError[]): Record<string, string | boolean | undefined> {
@@ -227,6 +289,20 @@ function parseBusUrl(v: string): string {
 function parseNodeId(v: string): string {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(v)) throw new Invalid('must be 1 to 64 of A–Z a–z 0–9 . _ -')
   return v
+}
+
+function parseWorkers(v: string): number {
+  const n = /^[1-9]\d?$/.test(v) ? Number(v) : NaN
+  if (!(n <= MAX_WORKERS)) throw new Invalid(`must be a whole number of worker processes from 1 to ${MAX_WORKERS}`)
+  return n
+}
+
+function parseDatabasePool(v: string): number {
+  const n = /^\d{1,3}$/.test(v) ? Number(v) : NaN
+  if (!(n >= MIN_DATABASE_POOL && n <= MAX_DATABASE_POOL)) {
+    throw new Invalid(`must be a whole number of connections from ${MIN_DATABASE_POOL} to ${MAX_DATABASE_POOL}`)
+  }
+  return n
 }
 
 function parseMillis(v: string, min: number, max: number): number {

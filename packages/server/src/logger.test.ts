@@ -1,9 +1,11 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { captureLogger, testApp } from './fixtures.test.helper.js'
 import { NO_QUERY } from './http/schemas.js'
 import { PUBLIC } from './auth/access.js'
 import { redactionPaths, redactUrl } from './logger.js'
+import { loadConfig } from './config.js'
 
 describe('request logging', () => {
   it('never writes a bearer token, cookie or API key, even at trace level and when a route logs all headers', async (t) => {
@@ -44,6 +46,25 @@ describe('createLogger', () => {
     logger.info({ config: { databaseUrl: 'postgres://u:pw1@db/x' } }, 'config')
     const out = lines.join('')
     for (const secret of ['p1', 's1', 't1', 'x1', 'pw1']) assert.ok(!out.includes(`"${secret}"`) && !out.includes(`${secret}@`), secret)
+  })
+})
+
+describe('createLogger and the server configuration', () => {
+  it('never writes the secret key or the database URL, whether logged as config or as environment', () => {
+    const key = randomBytes(32).toString('base64')
+    const url = 'postgres://palisade:pw-in-url@db.internal/palisade'
+    const env = { PALISADE_SECRET_KEY: key, PALISADE_DATABASE_URL: url, PALISADE_DATA_DIR: '/srv/palisade' }
+    const config = loadConfig({ env, cwd: '/srv' })
+    const { logger, lines } = captureLogger()
+    logger.info(config, 'whole config')
+    logger.info({ config }, 'nested config')
+    logger.info({ worker: { index: 1, config } }, 'deeper')
+    logger.info({ env }, 'environment')
+    const out = lines.join('')
+    assert.match(out, /"secretKey":"\[redacted\]"/)
+    assert.match(out, /"PALISADE_SECRET_KEY":"\[redacted\]"/)
+    for (const secret of [key, 'pw-in-url']) assert.ok(!out.includes(secret), secret)
+    assert.match(out, /\/srv\/palisade/, 'the rest is logged')
   })
 })
 

@@ -4,7 +4,9 @@
  * Logs leave the server (collectors, support bundles) and are read by more
  * people than the database, so credentials must never reach them: bearer
  * tokens, cookies, API keys, enrollment tokens, setup codes, passwords, the
- * log's signing key and the database URL (which may carry a password).
+ * log's signing key, the secret key that seals TOTP secrets, TOTP secrets
+ * themselves and the database URL (which may carry a password), under
+ * their config names and their environment variable names alike.
  * Redaction is by property name at any depth up to four levels (pino
  * paths have no recursive wildcard), and by query parameter name in the
  * logged request URL.
@@ -19,7 +21,9 @@ export const REDACTED_KEYS: readonly string[] = Object.freeze([
   'token', 'accessToken', 'refreshToken', 'enrollmentToken', 'enrollment_token',
   'secret', 'clientSecret', 'apiKey', 'api_key', 'password', 'passphrase',
   'setupCode', 'setup_code', 'privateKey', 'private_key', 'signer_key', 'signerKey',
-  'databaseUrl', 'connectionString',
+  'databaseUrl', 'database_url', 'connectionString',
+  'secretKey', 'secret_key', 'totpSecret', 'totp_secret', 'currentPassword', 'newPassword', 'csrfToken',
+  'PALISADE_SECRET_KEY', 'PALISADE_DATABASE_URL',
 ])
 
 /** Query parameters whose values are replaced in logged URLs. */

@@ -4,6 +4,10 @@ import { existsSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { captureLogger, tempDir, testConfig } from './fixtures.test.helper.js'
+import { ServerError } from './errors.js'
+import { readConnectionLimits } from './db/connection-budget.js'
+import { openPostgres } from './db/open-postgres.js'
+import { freshPostgres, POSTGRES_SKIP } from './db/postgres.test.helper.js'
 import { startServer } from './main.js'
 
 /** Sends raw bytes and returns everything the server answers before closing. */
@@ -87,6 +91,35 @@ describe('startServer', () => {
     assert.match(answer, /^HTTP\/1\.1 503 /)
     assert.match(answer, /connection: close/i)
     assert.equal(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).code, 'SRV_UNAVAILABLE')
+  })
+
+  it('refuses a config with several workers (startNode runs those), before opening anything', async (t) => {
+    const dir = tempDir(t)
+    const config = testConfig(dir, { PALISADE_DATABASE_URL: 'postgres://127.0.0.1:1/none', PALISADE_BUS_URL: 'nats://127.0.0.1:1', PALISADE_WORKERS: '2' })
+    await assert.rejects(startServer(config, { logger: captureLogger().logger, handleSignals: false }), (e: unknown) => {
+      assert.ok(e instanceof ServerError)
+      assert.equal(e.code, 'SRV_CONFIG_INVALID')
+      assert.deepEqual(e.errors?.map((x) => x.path), ['PALISADE_WORKERS'])
+      return true
+    })
+  })
+
+  it("refuses a database pool larger than PostgreSQL's max_connections allows, before listening", { skip: POSTGRES_SKIP }, async (t) => {
+    const fresh = await freshPostgres('main_budget')
+    t.after(() => fresh.drop())
+    const probe = openPostgres(fresh.url)
+    const limits = await readConnectionLimits(probe).finally(() => probe.destroy())
+    if (limits.maxConnections - limits.reserved >= 500) return t.skip('this PostgreSQL allows 500 connections')
+    const config = testConfig(tempDir(t), { PALISADE_DATABASE_URL: fresh.url, PALISADE_DATABASE_POOL: '500', PALISADE_LISTEN: '127.0.0.1:0' })
+    const { logger, lines } = captureLogger()
+    await assert.rejects(startServer(config, { logger, handleSignals: false }), (e: unknown) => {
+      assert.ok(e instanceof ServerError)
+      assert.equal(e.code, 'SRV_CONFIG_INVALID')
+      assert.deepEqual(e.errors?.map((x) => x.path), ['PALISADE_DATABASE_POOL'])
+      assert.match(e.message, /PALISADE_DATABASE_POOL 500: up to 500 PostgreSQL connections, more than the server allows/)
+      return true
+    })
+    assert.ok(!lines.some((l) => l.includes('listening')), 'it never listened')
   })
 
   it('refuses to start on an address already in use', async (t) => {

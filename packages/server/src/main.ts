@@ -1,28 +1,28 @@
 /**
- * Starts a server process: open and migrate the database, open the bus
- * between nodes (NATS when configured; the node starts even while NATS is
- * unreachable, serving its own agents and reporting the bus down on
- * /healthz until it connects), build the app, listen (and, when
- * configured, start the separate metrics listener), and shut down
- * gracefully on SIGINT/SIGTERM (stop accepting, let in-flight requests
- * finish, drain the bus, close the database).
+ * Starts a server node. One process by default (startServer): open and
+ * migrate the database, open the bus between nodes, build the app, listen
+ * (and, when configured, start the separate metrics listener), make the
+ * one-time setup code, and shut down gracefully on SIGINT/SIGTERM (stop
+ * accepting, let in-flight requests finish, drain the bus, close the
+ * database). With `config.workers` above 1, startNode runs a cluster
+ * instead: a primary and that many worker processes on one listener
+ * (cluster/start-cluster.ts).
  */
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { buildApp } from './app.js'
-import { openBus } from './bus/open-bus.js'
-import { startMetricsListener, type MetricsListener } from './metrics/metrics-listener.js'
-import { ServerMetrics } from './metrics/server-metrics.js'
+import { closeOnSignals } from './close-on-signals.js'
+import { startCluster } from './cluster/start-cluster.js'
 import type { ServerConfig } from './config.js'
-import { openDatabase } from './db/open.js'
+import { ServerError } from './errors.js'
+import { listenServer } from './listen-server.js'
 import { createLogger } from './logger.js'
 import { createSetupCode } from './setup/setup-code.js'
+import { formatSetupCodeNotice } from './setup/setup-code-notice.js'
 
-/** A running server. */
-export interface ServerHandle {
+/** A running node: one server process, or a cluster's primary. */
+export interface NodeHandle {
   /** Where it listens, e.g. `http://127.0.0.1:8080` (the real port when configured with 0). */
   readonly url: string
-  readonly app: FastifyInstance
   /** Where /metrics is served (http://host:port), or null when PALISADE_METRICS_LISTEN is not set. */
   readonly metricsUrl: string | null
   /**
@@ -30,11 +30,16 @@ export interface ServerHandle {
    * longer work). Also printed to `setupCodeOutput`; never logged.
    */
   readonly setupCode: string
-  /** Stops listening, drains requests, closes the database. Idempotent. */
+  /** Stops listening, drains requests, closes the database (every worker's). Idempotent. */
   close(): Promise<void>
 }
 
-/** Options of {@link startServer}. */
+/** A running single-process server. */
+export interface ServerHandle extends NodeHandle {
+  readonly app: FastifyInstance
+}
+
+/** Options of {@link startServer} and {@link startNode}. */
 export interface StartServerOptions {
   /** Default: createLogger(config.logLevel) to stdout. */
   readonly logger?: Logger
@@ -50,77 +55,55 @@ export interface StartServerOptions {
   readonly setupCodeOutput?: { write(text: string): unknown }
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const
+/**
+ * Starts this node as configured: {@link startServer} in this process
+ * when `config.workers` is 1, else a primary forking that many workers
+ * (the primary migrates and makes the one setup code; workers restart when
+ * they die; close() stops them all).
+ *
+ * @example
+ * const node = await startNode(loadConfig({ argv: ['--workers', '4', '--database-url', pg, '--bus', nats] }))
+ * console.log(`listening on ${node.url}`)
+ */
+export function startNode(config: ServerConfig, options: StartServerOptions = {}): Promise<NodeHandle> {
+  return config.workers > 1 ? startCluster(config, options) : startServer(config, options)
+}
 
 /**
- * Opens the database, builds the app and listens on `config.listen`.
+ * Opens the database, builds the app and listens on `config.listen`, in
+ * this process. Refuses a config with `workers` above 1: use
+ * {@link startNode}.
  *
  * @example
  * const server = await startServer(loadConfig())
  * console.log(`listening on ${server.url}`)
  */
 export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<ServerHandle> {
+  if (config.workers > 1) {
+    const message = 'startServer runs one process; start a node with several workers with startNode'
+    throw new ServerError('SRV_CONFIG_INVALID', message, { errors: [{ path: 'PALISADE_WORKERS', message }] })
+  }
   const logger = options.logger ?? createLogger(config.logLevel)
-  const db = await openDatabase(config.databaseUrl, {
-    onIdleError: (err) => logger.warn({ err }, 'database connection lost'),
-  })
-  const bus = openBus(config, logger)
-  const metrics = new ServerMetrics({ node: config.nodeId })
-  const app = buildApp({ config, db, logger, bus, metrics })
-  let url: string
-  let metricsListener: MetricsListener | undefined
-  try {
-    url = await app.listen({ host: config.listen.host, port: config.listen.port })
-    if (config.metricsListen !== null) metricsListener = await startMetricsListener(config.metricsListen, metrics, logger)
-  } catch (e) {
-    await app.close() // closes db
-    await bus.close()
-    throw e
-  }
-
+  const server = await listenServer(config, logger, { migrate: true, checkConnections: true })
+  let removeSignals = (): void => undefined
   let closing: Promise<void> | undefined
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      for (const s of SIGNALS) process.off(s, onSignal)
-      await metricsListener?.close()
-      await app.close()
-      await bus.close()
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      removeSignals()
+      await server.close()
       logger.info('server closed')
-    })()
-    return closing
-  }
-  // `once`-like: the handler is removed as closing starts, so a second
-  // Ctrl-C takes Node's default action and kills a shutdown that hangs.
-  function onSignal(signal: NodeJS.Signals): void {
-    logger.info({ signal }, 'shutting down')
-    const timer = setTimeout(() => {
-      logger.error('shutdown timed out; exiting')
-      process.exit(1)
-    }, options.shutdownTimeoutMs ?? 10_000)
-    timer.unref()
-    close().then(
-      () => clearTimeout(timer),
-      (err: unknown) => {
-        clearTimeout(timer)
-        logger.error({ err }, 'shutdown failed')
-        process.exitCode = 1
-      },
-    )
-  }
-  if (options.handleSignals !== false) for (const s of SIGNALS) process.on(s, onSignal)
+    })())
+  if (options.handleSignals !== false) removeSignals = closeOnSignals(close, logger, options.shutdownTimeoutMs ?? 10_000)
 
   let setupCode: string
   try {
-    setupCode = await createSetupCode(db)
+    setupCode = await createSetupCode(server.db)
   } catch (e) {
     await close()
     throw e
   }
-  logger.info({ url, publicUrl: config.publicUrl, node: config.nodeId, bus: config.busUrl === null ? 'in-process' : 'nats', metrics: metricsListener?.url ?? null }, 'server listening')
-  const base = config.publicUrl ?? url
-  ;(options.setupCodeOutput ?? process.stdout).write(
-    `Palisade setup code (one-time, valid until the next restart): ${setupCode}\n` +
-      `  create an org: palisade org init --server ${base} --setup-code ${setupCode} …\n`,
-  )
-  return { url, app, metricsUrl: metricsListener?.url ?? null, setupCode, close }
+  const { url, metricsUrl } = server
+  logger.info({ url, publicUrl: config.publicUrl, node: config.nodeId, bus: config.busUrl === null ? 'in-process' : 'nats', metrics: metricsUrl }, 'server listening')
+  ;(options.setupCodeOutput ?? process.stdout).write(formatSetupCodeNotice(setupCode, config.publicUrl ?? url))
+  return { url, app: server.app, metricsUrl, setupCode, close }
 }

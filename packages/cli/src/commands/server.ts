@@ -4,15 +4,20 @@
  *
  *     palisade server [--listen host:port] [--data DIR] [--public-url URL]
  *                     [--database-url postgres://…] [--bus nats://host:port]
- *                     [--node-id NAME] [--metrics-listen host:port]
+ *                     [--node-id NAME] [--metrics-listen host:port] [--workers N]
  *
  * Settings not given here come from the environment (PALISADE_LISTEN,
  * PALISADE_DATA_DIR, PALISADE_DATABASE_URL, PALISADE_LOG_LEVEL,
  * PALISADE_PUBLIC_URL, PALISADE_BUS_URL, PALISADE_NODE_ID,
- * PALISADE_METRICS_LISTEN; see @palisade/server config.ts). Several nodes
- * share one PostgreSQL database and one NATS bus, and PALISADE_SECRET_KEY
- * (an environment variable only: it is a secret). The server logs to
- * stdout and prints its one-time setup code itself.
+ * PALISADE_METRICS_LISTEN, PALISADE_WORKERS; see @palisade/server
+ * config.ts). Several nodes share one PostgreSQL database and one NATS
+ * bus, and PALISADE_SECRET_KEY (an environment variable only: it is a
+ * secret). The server logs to stdout and prints its one-time setup code
+ * itself.
+ *
+ * `--workers N` (N > 1, PostgreSQL and a bus required) makes this process
+ * the primary of N worker processes sharing the listening address: it
+ * stops them all on SIGINT/SIGTERM and restarts one that dies.
  *
  * @palisade/server is loaded only when this command runs, through the
  * small slice of its API declared below: every other command starts
@@ -26,7 +31,7 @@ import { CliError } from '../errors.js'
 /** The slice of @palisade/server this command uses. */
 interface ServerModule {
   loadConfig(sources: { readonly env?: Readonly<Record<string, string | undefined>>; readonly argv?: readonly string[] }): unknown
-  startServer(config: unknown, options?: { readonly handleSignals?: boolean }): Promise<{ readonly url: string; readonly metricsUrl?: string | null; close(): Promise<void> }>
+  startNode(config: unknown, options?: { readonly handleSignals?: boolean }): Promise<{ readonly url: string; readonly metricsUrl?: string | null; close(): Promise<void> }>
 }
 
 interface ServerFlags {
@@ -37,6 +42,7 @@ interface ServerFlags {
   bus?: string
   nodeId?: string
   metricsListen?: string
+  workers?: string
 }
 
 /** How long a graceful stop may take before the command gives up. */
@@ -55,6 +61,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--bus <url>', 'nats://host:port carrying fan-out between server nodes (PostgreSQL only; default: $PALISADE_BUS_URL or one node)')
     .option('--node-id <name>', "this node's name on the bus and in logs (default: $PALISADE_NODE_ID or random)")
     .option('--metrics-listen <host:port>', 'serve Prometheus /metrics on this separate address (default: $PALISADE_METRICS_LISTEN or off)')
+    .option('--workers <n>', 'worker processes sharing the address, 1–64; above 1 needs PostgreSQL and --bus (default: $PALISADE_WORKERS or 1)')
     .action(async (opts: ServerFlags, cmd: Command) => {
       const inv = ctx.invocation(cmd)
       const mod = await loadServerModule()
@@ -66,6 +73,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (opts.bus !== undefined) argv.push('--bus', opts.bus)
       if (opts.nodeId !== undefined) argv.push('--node-id', opts.nodeId)
       if (opts.metricsListen !== undefined) argv.push('--metrics-listen', opts.metricsListen)
+      if (opts.workers !== undefined) argv.push('--workers', opts.workers)
       let config: unknown
       try {
         config = mod.loadConfig({ env: ctx.deps.env, argv })
@@ -75,9 +83,9 @@ export function register(program: Command, ctx: CliContext): void {
       // Signals are the one piece of process state a command owns here:
       // the server runs until the process is asked to stop.
       const stopped = waitForSignal()
-      let handle: Awaited<ReturnType<ServerModule['startServer']>>
+      let handle: Awaited<ReturnType<ServerModule['startNode']>>
       try {
-        handle = await mod.startServer(config, { handleSignals: false })
+        handle = await mod.startNode(config, { handleSignals: false })
       } catch (e) {
         stopped.cancel()
         const code = (e as { code?: unknown } | null)?.code
@@ -112,8 +120,8 @@ async function loadServerModule(): Promise<ServerModule> {
       hint: 'install the server package (npm install, then build), or run the server from its own package',
     })
   }
-  if (typeof mod.loadConfig !== 'function' || typeof mod.startServer !== 'function') {
-    throw new CliError('CLI_SERVER_START', `${SERVER_MODULE} does not export loadConfig and startServer`)
+  if (typeof mod.loadConfig !== 'function' || typeof mod.startNode !== 'function') {
+    throw new CliError('CLI_SERVER_START', `${SERVER_MODULE} does not export loadConfig and startNode`)
   }
   return mod as ServerModule
 }

@@ -10,7 +10,12 @@ import type { Database } from './schema.js'
 
 /** Options of {@link openPostgres}. */
 export interface PostgresOptions {
-  /** Maximum pooled connections per node (default 10). */
+  /**
+   * Most pooled connections this process opens (default 10; servers pass
+   * PALISADE_DATABASE_POOL). Per process: each worker of a cluster has its
+   * own pool, which db/connection-budget.ts checks against the server's
+   * max_connections.
+   */
   readonly maxConnections?: number
   /**
    * Called when an idle pooled connection fails (the server restarted, the

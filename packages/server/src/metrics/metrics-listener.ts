@@ -8,10 +8,20 @@
  * operator binds this one to loopback or a private network that only the
  * Prometheus scraper reaches (like node_exporter), and scrapers need no
  * credential that could leak. The route is PUBLIC on this listener only.
+ *
+ * The source is one process's ServerMetrics, or, for a node of several
+ * worker processes, the primary's merge of every worker's
+ * (cluster/cluster-metrics.ts).
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { PUBLIC } from '../auth/access.js'
-import type { ServerMetrics } from './server-metrics.js'
+
+/** Where the exposition comes from: ServerMetrics is one. */
+export interface MetricsSource {
+  readonly registry: { readonly contentType: string }
+  /** The Prometheus text exposition. */
+  text(): Promise<string>
+}
 
 /** A running metrics listener. */
 export interface MetricsListener {
@@ -27,7 +37,7 @@ export interface MetricsListener {
  * const app = buildMetricsApp(metrics)
  * const res = await app.inject({ method: 'GET', url: '/metrics' })
  */
-export function buildMetricsApp(metrics: ServerMetrics, logger?: FastifyBaseLogger): FastifyInstance {
+export function buildMetricsApp(metrics: MetricsSource, logger?: FastifyBaseLogger): FastifyInstance {
   // No request logging: a scraper calls every few seconds.
   const app = Fastify(logger === undefined ? {} : { loggerInstance: logger.child({}, { level: 'warn' }) })
   app.get('/metrics', { config: { access: PUBLIC } }, async (_request, reply) => {
@@ -46,7 +56,7 @@ export function buildMetricsApp(metrics: ServerMetrics, logger?: FastifyBaseLogg
  */
 export async function startMetricsListener(
   listen: { readonly host: string; readonly port: number },
-  metrics: ServerMetrics,
+  metrics: MetricsSource,
   logger?: FastifyBaseLogger,
 ): Promise<MetricsListener> {
   const app = buildMetricsApp(metrics, logger)
