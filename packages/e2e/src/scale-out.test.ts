@@ -27,46 +27,18 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { freePort } from './free-port.js'
+import { ADMIN_URL, adminQuery, NATS_URL, pgNatsSkipReason } from './pg-nats.js'
 import { setupOrg, PASSPHRASE, type Admin } from './org-setup.js'
 import { ok, palisade, Proc, until } from './proc.js'
 
-const ADMIN_URL = process.env['PALISADE_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const NATS_URL = process.env['PALISADE_TEST_NATS_URL'] ?? 'nats://127.0.0.1:4222'
 /** Presence heartbeat freshness of both nodes: they beat every third of it. */
 const PRESENCE_TTL_MS = 6000
 
-async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 })
-  client.on('error', () => {})
-  await client.connect()
-  try {
-    await client.query(text)
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
-
-async function reachable(url: string): Promise<boolean> {
-  const u = new URL(url)
-  return new Promise((resolve) => {
-    const s = connect(Number(u.port || 0), u.hostname)
-    s.setTimeout(1500)
-    s.once('connect', () => (s.destroy(), resolve(true)))
-    s.once('error', () => resolve(false))
-    s.once('timeout', () => (s.destroy(), resolve(false)))
-  })
-}
-
-const SKIP = (await reachable(ADMIN_URL.replace(/^postgres(ql)?:/, 'http:')))
-  ? (await reachable(NATS_URL.replace(/^nats:/, 'http:')))
-    ? false
-    : `NATS not reachable at ${NATS_URL}`
-  : `PostgreSQL not reachable at ${ADMIN_URL}`
+const SKIP = await pgNatsSkipReason()
 
 /** An open GET /v1/orgs/acme/events stream: everything received so far, as text. */
 async function orgEvents(url: string, apiKey: string): Promise<{ text(): string; close(): void }> {
