@@ -144,6 +144,9 @@ const SETTINGS = {
   workers: { env: 'PALISADE_WORKERS', flag: 'workers' },
 } as const satisfies Record<string, { env: string; flag: string | null }>
 
+/** Every environment variable the server reads (`palisade server --help` lists them all; a CLI test holds it to that). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.values(SETTINGS).map((s) => s.env))
+
 /**
  * Reads, validates and freezes the configuration.
  * Throws ServerError `SRV_CONFIG_INVALID` whose `errors` name each bad

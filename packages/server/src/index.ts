@@ -8,7 +8,7 @@ export { buildApp, BODY_LIMIT, type BuildAppOptions } from './app.js'
 export { startNode, startServer, type NodeHandle, type ServerHandle, type StartServerOptions } from './main.js'
 export { startCluster, type ClusterHandle } from './cluster/start-cluster.js'
 export type { WorkerInfo } from './cluster/worker-pool.js'
-export { loadConfig, LOG_LEVELS, MAX_WORKERS, type ServerConfig, type ConfigSources, type LogLevel } from './config.js'
+export { loadConfig, CONFIG_VARIABLES, LOG_LEVELS, MAX_WORKERS, type ServerConfig, type ConfigSources, type LogLevel } from './config.js'
 export { createLogger, redactUrl, REDACTED_KEYS } from './logger.js'
 export {
   ServerError,

@@ -10,6 +10,18 @@ async function palisade(args: string[], env: Record<string, string> = {}): Promi
   return { code, out, err }
 }
 
+describe('palisade server --help', () => {
+  it('names every environment variable the server reads, with the environment-only ones explained', async () => {
+    const { CONFIG_VARIABLES } = await import('@palisade/server')
+    const r = await palisade(['server', '--help'])
+    assert.equal(r.code, 0)
+    assert.ok(CONFIG_VARIABLES.length >= 14)
+    for (const name of CONFIG_VARIABLES) assert.match(r.out, new RegExp(`\\b${name}\\b`), `${name} missing from palisade server --help`)
+    assert.match(r.out.replace(/\s+/g, ' '), /PALISADE_DATABASE_POOL PostgreSQL connections per process, 4–500 \(default: 10;/)
+    assert.match(r.out.replace(/\s+/g, ' '), /PALISADE_PRESENCE_TTL_MS how long this node's heartbeat keeps its agents online, 1000–600000 \(default: 30000\)/)
+  })
+})
+
 describe('palisade server --workers', () => {
   it('is listed by --help with its limits and requirements', async () => {
     const r = await palisade(['server', '--help'])

@@ -45,6 +45,27 @@ interface ServerFlags {
   workers?: string
 }
 
+/**
+ * The settings only the environment carries, after the flags in --help: a
+ * secret must not sit on a command line, and tuning knobs rarely change.
+ * Every variable the server reads is named here or in a flag's default
+ * (server.test.ts checks that against @palisade/server's list).
+ */
+const ENVIRONMENT_HELP = `
+Environment (a flag wins over its variable; an empty variable counts as unset):
+  PALISADE_LISTEN, PALISADE_DATA_DIR, PALISADE_DATABASE_URL, PALISADE_PUBLIC_URL,
+  PALISADE_BUS_URL, PALISADE_NODE_ID, PALISADE_METRICS_LISTEN, PALISADE_WORKERS
+                               the flags' defaults, as above
+  PALISADE_SECRET_KEY          base64 of 32 bytes sealing TOTP secrets; nodes sharing
+                               a database share it (default: <data dir>/secret.key)
+  PALISADE_LOG_LEVEL           fatal, error, warn, info, debug, trace or silent (default: info)
+  PALISADE_DATABASE_POOL       PostgreSQL connections per process, 4–500 (default: 10;
+                               workers × pool must fit the server's max_connections)
+  PALISADE_PRESENCE_TTL_MS     how long this node's heartbeat keeps its agents online,
+                               1000–600000 (default: 30000)
+  PALISADE_REQUEST_TIMEOUT_MS  longest time to receive one HTTP request, 1000–600000 (default: 60000)
+  PALISADE_HELLO_TIMEOUT_MS    longest wait for an agent's hello, 500–60000 (default: 10000)`
+
 /** How long a graceful stop may take before the command gives up. */
 const STOP_TIMEOUT_MS = 10_000
 const SERVER_MODULE = '@palisade/server'
@@ -62,6 +83,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--node-id <name>', "this node's name on the bus and in logs (default: $PALISADE_NODE_ID or random)")
     .option('--metrics-listen <host:port>', 'serve Prometheus /metrics on this separate address (default: $PALISADE_METRICS_LISTEN or off)')
     .option('--workers <n>', 'worker processes sharing the address, 1–64; above 1 needs PostgreSQL and --bus (default: $PALISADE_WORKERS or 1)')
+    .addHelpText('after', ENVIRONMENT_HELP)
     .action(async (opts: ServerFlags, cmd: Command) => {
       const inv = ctx.invocation(cmd)
       const mod = await loadServerModule()
