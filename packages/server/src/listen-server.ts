@@ -12,7 +12,9 @@ import type { FastifyInstance } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
 import { buildApp } from './app.js'
+import { deploymentSubject, SUBJECTS } from './bus/bus.js'
 import { openBus } from './bus/open-bus.js'
+import { deploymentId } from './db/deployment-id.js'
 import type { ServerConfig } from './config.js'
 import { checkConnectionBudget } from './db/connection-budget.js'
 import { openDatabase, sqlFamilyOf } from './db/open.js'
@@ -62,15 +64,18 @@ export async function listenServer(config: ServerConfig, logger: Logger, options
     maxConnections: config.databasePool,
     onIdleError: (err) => logger.warn({ err }, 'database connection lost'),
   })
-  if (options.checkConnections === true && sqlFamilyOf(config.databaseUrl) === 'postgres') {
-    try {
+  let deployment: string
+  try {
+    if (options.checkConnections === true && sqlFamilyOf(config.databaseUrl) === 'postgres') {
       await checkConnectionBudget(db, { processes: 1, pool: config.databasePool }, logger)
-    } catch (e) {
-      await db.destroy()
-      throw e
     }
+    deployment = await deploymentId(db)
+  } catch (e) {
+    await db.destroy()
+    throw e
   }
-  const bus = openBus(config, logger)
+  const bus = openBus(config, deployment, logger)
+  if (config.busUrl !== null) logger.info({ subjects: deploymentSubject(SUBJECTS.events, deployment).replace(/[^.]+$/, '>') }, 'bus subjects of this deployment')
   const metrics = new ServerMetrics({ node: config.nodeId })
   const app = buildApp({ config, db, logger, bus, metrics })
   let url: string

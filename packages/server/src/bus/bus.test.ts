@@ -5,7 +5,9 @@
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
+import { connect } from 'nats'
 import { loadConfig } from '../config.js'
 import { ServerError } from '../errors.js'
 import { SUBJECTS, type Bus } from './bus.js'
@@ -14,6 +16,8 @@ import { LocalBus } from './local-bus.js'
 import { NatsBus } from './nats-bus.js'
 
 const NATS_URL = process.env['PALISADE_TEST_NATS_URL'] ?? 'nats://127.0.0.1:4222'
+/** A deployment of this test run's own: other tests on the same NATS never reach it. */
+const DEPLOYMENT = `test-${randomBytes(4).toString('hex')}`
 
 /** Resolves with the next message on `subject`. */
 function next(bus: Bus, subject: (typeof SUBJECTS)[keyof typeof SUBJECTS]): Promise<Uint8Array> {
@@ -74,8 +78,8 @@ describe('LocalBus', () => {
 
 describe('NatsBus (real NATS)', () => {
   it('carries messages between two connections, never back to the sender, and drains on close', async () => {
-    const a = new NatsBus({ url: NATS_URL, name: 'test-a' })
-    const b = new NatsBus({ url: NATS_URL, name: 'test-b' })
+    const a = new NatsBus({ url: NATS_URL, name: 'test-a', deployment: DEPLOYMENT })
+    const b = new NatsBus({ url: NATS_URL, name: 'test-b', deployment: DEPLOYMENT })
     try {
       await Promise.all([a.ready(), b.ready()])
       assert.deepEqual(a.health(), { ok: true })
@@ -99,9 +103,54 @@ describe('NatsBus (real NATS)', () => {
     a.publish(SUBJECTS.deliveries, new Uint8Array([1])) // after close: dropped, no throw
   })
 
+  it("keeps to its deployment's subjects: palisade.v1.<deployment>.<name>, unheard by another deployment on the same NATS", async () => {
+    const other = `${DEPLOYMENT}-other`
+    const a = new NatsBus({ url: NATS_URL, name: 'test-scope-a', deployment: DEPLOYMENT })
+    const elsewhere = new NatsBus({ url: NATS_URL, name: 'test-scope-x', deployment: other })
+    const raw = await connect({ servers: new URL(NATS_URL).host })
+    try {
+      await Promise.all([a.ready(), elsewhere.ready()])
+      const heardElsewhere: Uint8Array[] = []
+      elsewhere.subscribe(SUBJECTS.deliveries, (d) => heardElsewhere.push(d))
+      // What an operator's NATS permissions name: every subject of one deployment.
+      const wire: string[] = []
+      const sub = raw.subscribe(`palisade.v1.${DEPLOYMENT}.>`, { callback: (err, m) => void (err === null && wire.push(m.subject)) })
+      await raw.flush()
+      // And the other deployment's subscription is in force once its own messages come through.
+      const fromOther = new NatsBus({ url: NATS_URL, name: 'test-scope-y', deployment: other })
+      try {
+        await fromOther.ready()
+        const probe = next(elsewhere, SUBJECTS.deliveries)
+        let probed = false
+        void probe.then(() => (probed = true))
+        while (!probed) {
+          fromOther.publish(SUBJECTS.deliveries, formatDeliveries({ node: 'y', org: 'probe', command: 'probe/c' }))
+          await Promise.race([probe, new Promise((r) => setTimeout(r, 50))])
+        }
+      } finally {
+        await fromOther.close()
+      }
+      heardElsewhere.length = 0
+      a.publish(SUBJECTS.deliveries, formatDeliveries({ node: 'test-scope-a', org: 'acme', command: 'acme/cmd-1' }))
+      for (let i = 0; i < 100 && wire.length === 0; i++) await new Promise((r) => setTimeout(r, 20))
+      await new Promise((r) => setTimeout(r, 200)) // time for a stray delivery to the other deployment to arrive
+      assert.deepEqual(wire, [`palisade.v1.${DEPLOYMENT}.deliveries`])
+      assert.equal(heardElsewhere.length, 0, 'another deployment heard this one')
+      sub.unsubscribe()
+    } finally {
+      await Promise.all([a.close(), elsewhere.close(), raw.close()])
+    }
+  })
+
+  it('refuses a deployment that is not one NATS subject token', () => {
+    for (const bad of ['', 'a.b', 'a*', 'a>', 'a b', 'x'.repeat(65)]) {
+      assert.throws(() => new NatsBus({ url: NATS_URL, name: 'test-bad', deployment: bad }), /deployment must be a NATS subject token/)
+    }
+  })
+
   it('starts without a reachable NATS, reports itself down, drops (does not queue) what is published, and closes', async () => {
     const port = await deadPort()
-    const bus = new NatsBus({ url: `nats://127.0.0.1:${port}`, name: 'test-dead', retryMs: 100, connectTimeoutMs: 500 })
+    const bus = new NatsBus({ url: `nats://127.0.0.1:${port}`, name: 'test-dead', deployment: DEPLOYMENT, retryMs: 100, connectTimeoutMs: 500 })
     const health = bus.health()
     assert.equal(health.ok, false)
     assert.match((health as { reason: string }).reason, new RegExp(`127\\.0\\.0\\.1:${port}`))

@@ -14,7 +14,13 @@
  * message as untrusted input).
  */
 
-/** Subjects (NATS subject names) of the messages between nodes. */
+/** What every subject starts with. */
+const SUBJECT_PREFIX = 'palisade.v1.'
+
+/**
+ * The messages between nodes, by name. On NATS each goes out under its
+ * deployment's own subject ({@link deploymentSubject}).
+ */
 export const SUBJECTS = Object.freeze({
   /** A command was logged and has pending deliveries: push them to the targets connected here. */
   deliveries: 'palisade.v1.deliveries',
@@ -26,6 +32,19 @@ export const SUBJECTS = Object.freeze({
 
 /** A subject name. */
 export type Subject = (typeof SUBJECTS)[keyof typeof SUBJECTS]
+
+/**
+ * The NATS subject carrying `subject` for one deployment (db/deployment-id.ts):
+ * `palisade.v1.<deployment>.<name>`, so deployments sharing a NATS server
+ * never hear each other, and one deployment's NATS permissions can be
+ * written as `palisade.v1.<deployment>.>`.
+ *
+ * @example
+ * deploymentSubject(SUBJECTS.deliveries, '3f9c0a7e21b4d865') // 'palisade.v1.3f9c0a7e21b4d865.deliveries'
+ */
+export function deploymentSubject(subject: Subject, deployment: string): string {
+  return `${SUBJECT_PREFIX}${deployment}.${subject.slice(SUBJECT_PREFIX.length)}`
+}
 
 /** Called with each message's bytes; must not throw (a throw is caught and logged). */
 export type BusHandler = (data: Uint8Array) => void

@@ -11,13 +11,18 @@
  *   cannot grow this process's memory;
  * - `noEcho`: a node never receives its own messages (it acted on them locally);
  * - close drains: what was published is flushed and subscriptions finish
- *   their messages before the connection closes.
+ *   their messages before the connection closes;
+ * - one deployment's subjects: every message goes out under
+ *   `palisade.v1.<deployment>.<name>` (bus.ts deploymentSubject), the
+ *   deployment being the database's (db/deployment-id.ts), so nodes on
+ *   another database never receive it.
  *
  * Trusts: nothing received (bus-messages.ts parses it). The URL carries no
  * credentials (config.ts refuses them).
  */
 import { connect, Events, type NatsConnection, type Subscription } from 'nats'
-import type { Bus, BusHandler, BusHealth, Subject } from './bus.js'
+import { DEPLOYMENT_ID_RE } from '../db/deployment-id.js'
+import { deploymentSubject, type Bus, type BusHandler, type BusHealth, type Subject } from './bus.js'
 
 /** The slice of a logger the bus reports to. */
 export interface BusLogger {
@@ -31,6 +36,8 @@ export interface NatsBusOptions {
   readonly url: string
   /** This node's name, shown by the NATS server's monitoring. */
   readonly name: string
+  /** The deployment whose subjects this bus uses (db/deployment-id.ts). */
+  readonly deployment: string
   readonly logger?: BusLogger
   /** Delay between attempts at the first connection (default 2000 ms); also NATS's reconnect wait. */
   readonly retryMs?: number
@@ -40,7 +47,7 @@ export interface NatsBusOptions {
 
 /**
  * @example
- * const bus = new NatsBus({ url: 'nats://127.0.0.1:4222', name: 'node-a' })
+ * const bus = new NatsBus({ url: 'nats://127.0.0.1:4222', name: 'node-a', deployment: await deploymentId(db) })
  * bus.subscribe(SUBJECTS.deliveries, (data) => …)
  * bus.publish(SUBJECTS.deliveries, bytes)
  * await bus.close()
@@ -61,6 +68,7 @@ export class NatsBus implements Bus {
   dropped = 0
 
   constructor(options: NatsBusOptions) {
+    if (!DEPLOYMENT_ID_RE.test(options.deployment)) throw new TypeError('NatsBus: deployment must be a NATS subject token (letters, digits, "_", "-")')
     this.#options = options
     this.#servers = options.url.split(',').map((u) => new URL(u).host)
     this.#connectSafely()
@@ -78,7 +86,7 @@ export class NatsBus implements Bus {
       return
     }
     try {
-      nc.publish(subject, data)
+      nc.publish(deploymentSubject(subject, this.#options.deployment), data)
     } catch {
       this.dropped++ // a connection closing under us: the periodic re-check covers it
     }
@@ -190,7 +198,7 @@ export class NatsBus implements Bus {
       }
     }
     try {
-      this.#subs.set(subject, nc.subscribe(subject, { callback: (err, msg) => void (err === null && deliver(msg.data)) }))
+      this.#subs.set(subject, nc.subscribe(deploymentSubject(subject, this.#options.deployment), { callback: (err, msg) => void (err === null && deliver(msg.data)) }))
     } catch (e) {
       this.#options.logger?.warn({ err: errorText(e), subject }, 'bus subscribe failed')
     }

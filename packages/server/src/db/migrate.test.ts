@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Kysely } from 'kysely'
+import { deploymentId } from './deployment-id.js'
 import { migrateToLatest } from './migrate.js'
 import type { SqlFamily } from './migrations/column-types.js'
 import { MIGRATIONS } from './migrations/index.js'
@@ -60,6 +61,7 @@ const ROWS: { [K in TableName]: NewRow<K> } = {
   },
   agent_sessions: { device_id: 'd1', node_id: 'node-a', connection_id: 'i1.1', connected_at: T },
   server_nodes: { node_id: 'node-a', instance: 'i1', heartbeat_at: T, ttl_ms: 30_000 },
+  deployment: { id: 'dep-2', created_at: T },
 }
 
 async function insertAll(db: Kysely<Database>): Promise<void> {
@@ -127,10 +129,23 @@ function conformance(label: string, backend: Backend, skip: string | undefined):
       await again.destroy()
     })
 
+    it('names the deployment once (0008): a random NATS-safe id, the same through every connection', async () => {
+      const id = await deploymentId(db)
+      assert.match(id, /^[0-9a-f]{16}$/)
+      const other = await openDatabase(url)
+      try {
+        assert.equal(await deploymentId(other), id)
+      } finally {
+        await other.destroy()
+      }
+    })
+
     it('round-trips a row of every table, timestamps as numbers and binary as bytes', async () => {
       await insertAll(db)
       for (const [table, row] of Object.entries(ROWS)) {
-        const [got] = await db.selectFrom(table as TableName).selectAll().execute()
+        // deployment also holds the row migration 0008 made: compare with the one inserted here.
+        const all = (await db.selectFrom(table as TableName).selectAll().execute()) as Record<string, unknown>[]
+        const got = table === 'deployment' ? all.find((r) => r.id === ROWS.deployment.id) : all[0]
         for (const [column, value] of Object.entries(row)) {
           const actual = (got as Record<string, unknown>)[column]
           if (value instanceof Uint8Array) {
@@ -141,6 +156,10 @@ function conformance(label: string, backend: Backend, skip: string | undefined):
           }
         }
       }
+    })
+
+    it('refuses to name a deployment when the table holds two ids', async () => {
+      await assert.rejects(() => deploymentId(db), { code: 'SRV_UNAVAILABLE', message: /holds 2 deployment ids, not one/ })
     })
 
     it('leaves omitted nullable columns null', async () => {

@@ -342,6 +342,9 @@ export interface AgentSessionsTable { device_id: string; node_id: string; connec
  */
 export interface ServerNodesTable { node_id: string; instance: string; heartbeat_at: Millis; ttl_ms: number }
 
+/** deployment: one row, this deployment's random name (migration 0008; the bus scopes its subjects with it). */
+export interface DeploymentTable { id: string; created_at: Millis }
+
 /** Every table, by name. */
 export interface Database {
   orgs: OrgsTable
@@ -373,6 +376,7 @@ export interface Database {
   audit_events: AuditEventsTable
   agent_sessions: AgentSessionsTable
   server_nodes: ServerNodesTable
+  deployment: DeploymentTable
 }
 
 /** A table name. */

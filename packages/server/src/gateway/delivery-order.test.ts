@@ -10,6 +10,7 @@
 // that share the database and talk over NATS.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { connect, type AddressInfo } from 'node:net'
 import { initialTrustState, parseDelivery, verifyCommand, type TrustState } from '@palisade/protocol'
 import { WebSocketServer } from 'ws'
@@ -30,6 +31,8 @@ type Cleanup = Parameters<typeof createTestOrg>[0]
 type Drafted = Awaited<ReturnType<typeof draftCommand>>
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 const NATS_URL = process.env['PALISADE_TEST_NATS_URL'] ?? 'nats://127.0.0.1:4222'
+/** This file's own bus subjects: other tests on the same NATS never reach it. */
+const DEPLOYMENT = `test-${randomBytes(4).toString('hex')}`
 /** How long to wait for a frame: generous, the machine is shared (nothing here depends on timing). */
 const PATIENCE_MS = 15_000
 
@@ -171,8 +174,8 @@ async function reachable(url: string): Promise<boolean> {
 
 /** Two NATS connections whose subscriptions so far are in force: a probe sent on `a` after them reached `b`. */
 async function natsPair(t: Cleanup): Promise<{ a: NatsBus; b: NatsBus; confirm: () => Promise<void> }> {
-  const a = new NatsBus({ url: NATS_URL, name: 'order-test-a' })
-  const b = new NatsBus({ url: NATS_URL, name: 'order-test-b' })
+  const a = new NatsBus({ url: NATS_URL, name: 'order-test-a', deployment: DEPLOYMENT })
+  const b = new NatsBus({ url: NATS_URL, name: 'order-test-b', deployment: DEPLOYMENT })
   t.after(() => Promise.all([a.close(), b.close()]))
   await Promise.all([a.ready(), b.ready()])
   // NATS applies a connection's subscriptions in order: once a later one gets a message, the earlier ones are in force.

@@ -20,6 +20,8 @@ import { TestAgent } from '../gateway/agent.test.helper.js'
 import { setupRoutes } from '../setup/routes.js'
 import { ROUTES } from './index.js'
 
+const DEPLOYMENT = 'healthz-test'
+
 async function deadPort(): Promise<number> {
   const srv = createServer()
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
@@ -35,7 +37,7 @@ describe('GET /healthz', () => {
     const config = testConfig(dir, made.env)
     const db = await openDatabase(config.databaseUrl)
     const port = await deadPort()
-    const bus = new NatsBus({ url: `nats://127.0.0.1:${port}`, name: 'healthz-test', retryMs: 200, connectTimeoutMs: 500 })
+    const bus = new NatsBus({ url: `nats://127.0.0.1:${port}`, name: 'healthz-test', deployment: DEPLOYMENT, retryMs: 200, connectTimeoutMs: 500 })
     const { logger, lines } = captureLogger('info')
     const routes = ROUTES.includes(setupRoutes) ? ROUTES : [...ROUTES, setupRoutes]
     const app = buildApp({ config, db, logger, routes, bus })

@@ -16,6 +16,7 @@ import { directoryAndAccountsMigration } from './0004-directory-and-accounts.js'
 import { adminInvitationsMigration } from './0005-admin-invitations.js'
 import { devicePackagesMigration } from './0006-device-packages.js'
 import { presenceMigration } from './0007-presence.js'
+import { deploymentMigration } from './0008-deployment.js'
 
 /** Every migration, by name, as factories of a dialect's column types. */
 export const MIGRATIONS: Readonly<Record<string, (t: ColumnTypes) => Migration>> = Object.freeze({
@@ -26,6 +27,7 @@ export const MIGRATIONS: Readonly<Record<string, (t: ColumnTypes) => Migration>>
   '0005-admin-invitations': adminInvitationsMigration,
   '0006-device-packages': devicePackagesMigration,
   '0007-presence': presenceMigration,
+  '0008-deployment': deploymentMigration,
 })
 
 /**
