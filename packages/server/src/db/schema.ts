@@ -88,6 +88,8 @@ export interface DevicesTable {
   checkpoint_size: number | null
   /** The person the device belongs to (0004), or null. */
   person_id: string | null
+  /** Id of the enrollment token that enrolled it (0009; null before), so a retried enrollment finds it. */
+  enrolled_with: string | null
 }
 
 /** A package a device reported in its inventory (0006); a claim of the device, for inventory queries. */

@@ -12,11 +12,20 @@
  * expired, used up, malformed) gets the same 401, so the answer tells an
  * attacker nothing about which tokens exist.
  *
+ * A retry is answered like the first try: an agent whose answer was lost
+ * (a timeout, a dropped connection) sends the same key, token and hostname
+ * again, and gets the device that request enrolled (201, same id), without
+ * using the token again, while the token is unexpired. Before, it got 409
+ * and was left with a device it could not name and a use it could not get
+ * back. This tells no one anything new: whoever holds the token could
+ * enroll a device of their own with it.
+ *
  * The answer carries the org's root chain. The agent trusts none of it
  * until it has checked root v1 against the fingerprint from its install
  * command (verifyRootChain).
  */
 import { randomBytes } from 'node:crypto'
+import type { Transaction } from 'kysely'
 import { fromBase64, toBase64 } from '@palisade/protocol'
 import { rootEnvelopesAbove } from '../commands/org-roots.js'
 import { withAuditedTransaction } from '../audit/audited-transaction.js'
@@ -25,6 +34,7 @@ import { replaceDevicePackages } from '../devices/device-packages.js'
 import { PUBLIC } from '../auth/access.js'
 import { ServerError, type FieldError } from '../errors.js'
 import { NO_QUERY, objectSchema } from '../http/schemas.js'
+import type { Database } from '../db/schema.js'
 import type { RoutePlugin } from '../routes/route-context.js'
 import { hashEnrollmentToken, TOKEN_RE } from './enrollment-token.js'
 
@@ -85,14 +95,21 @@ export const enrollRoute: RoutePlugin = async (app, { db }) => {
       const tokenHash = hashEnrollmentToken(body.token)
       const deviceId = `dev-${randomBytes(10).toString('hex')}`
       const now = Date.now()
-      const org = await withAuditedTransaction(db, request, async (trx) => {
+      const enrolled = await withAuditedTransaction(db, request, async (trx) => {
+        const retried = await sameEnrollment(trx, key, tokenHash, body.hostname, now)
+        if (retried !== undefined) {
+          request.auditTarget = retried.id
+          request.auditOrg = retried.org_id
+          request.auditDetails = { hostname: body.hostname, retry: true }
+          return { org: retried.org_id, deviceId: retried.id, retry: true }
+        }
         const used = await trx
           .updateTable('enrollment_tokens')
           .set((eb) => ({ uses_left: eb('uses_left', '-', 1) }))
           .where('token_hash', '=', tokenHash)
           .where('uses_left', '>', 0)
           .where('expires_at', '>', now)
-          .returning('org_id')
+          .returning(['id', 'org_id'])
           .executeTakeFirst()
         if (used === undefined) throw new ServerError('SRV_UNAUTHENTICATED', BAD_TOKEN)
         const taken = await trx.selectFrom('devices').select('id').where('public_key', '=', key).executeTakeFirst()
@@ -109,6 +126,7 @@ export const enrollRoute: RoutePlugin = async (app, { db }) => {
             inventory: inventory?.json ?? null,
             inventory_at: inventory === undefined ? null : now,
             os: inventory?.os ?? null,
+            enrolled_with: used.id,
           })
           .execute()
         if (inventory !== undefined) await replaceDevicePackages(trx, used.org_id, deviceId, inventory.packages)
@@ -116,11 +134,29 @@ export const enrollRoute: RoutePlugin = async (app, { db }) => {
         request.auditTarget = deviceId
         request.auditOrg = used.org_id
         request.auditDetails = { hostname: body.hostname }
-        return used.org_id
+        return { org: used.org_id, deviceId, retry: false }
       }, { statusCode: 201, at: now })
-      request.log.info({ org, deviceId }, 'device enrolled')
+      const { org } = enrolled
+      request.log.info({ org, deviceId: enrolled.deviceId, retry: enrolled.retry }, enrolled.retry ? 'device enrollment retried' : 'device enrolled')
       const roots = await rootEnvelopesAbove(db, org, 0)
-      return reply.code(201).send({ deviceId, org, roots })
+      return reply.code(201).send({ deviceId: enrolled.deviceId, org, roots })
     },
   )
+}
+
+/**
+ * The device an earlier request with this key, token and hostname enrolled,
+ * while that token is unexpired (used up or not); undefined otherwise.
+ */
+async function sameEnrollment(trx: Transaction<Database>, publicKey: string, tokenHash: string, hostname: string, now: number): Promise<{ id: string; org_id: string } | undefined> {
+  return trx
+    .selectFrom('devices as d')
+    .innerJoin('enrollment_tokens as t', 't.id', 'd.enrolled_with')
+    .select(['d.id', 'd.org_id'])
+    .where('d.public_key', '=', publicKey)
+    .where('d.hostname', '=', hostname)
+    .where('t.token_hash', '=', tokenHash)
+    .whereRef('t.org_id', '=', 'd.org_id')
+    .where('t.expires_at', '>', now)
+    .executeTakeFirst()
 }

@@ -116,12 +116,44 @@ describe('POST /v1/enroll', () => {
   it('refuses a key that is already enrolled (409) and gives the token use back', async (t) => {
     const o = await createTestOrg(t)
     const key = toBase64(testKey('k').pub)
-    const two = await token(o, { uses: 2 })
-    assert.equal((await enroll(o, two, { publicKey: key })).statusCode, 201)
-    const dup = await enroll(o, two, { publicKey: key })
-    assert.equal(dup.statusCode, 409)
-    const row = await o.db.selectFrom('enrollment_tokens').select('uses_left').executeTakeFirstOrThrow()
-    assert.equal(row.uses_left, 1)
+    const first = await token(o, { uses: 2 })
+    assert.equal((await enroll(o, first, { publicKey: key })).statusCode, 201)
+    const other = await token(o, { uses: 2 })
+    const withOtherToken = await enroll(o, other, { publicKey: key })
+    assert.equal(withOtherToken.statusCode, 409)
+    const asOtherHost = await enroll(o, first, { publicKey: key, hostname: 'laptop-2' })
+    assert.equal(asOtherHost.statusCode, 409)
+    const rows = await o.db.selectFrom('enrollment_tokens').select(['token_hash', 'uses_left']).execute()
+    const usesLeft = (tok: string) => rows.find((r) => r.token_hash === hashEnrollmentToken(tok))!.uses_left
+    assert.equal(usesLeft(first), 1)
+    assert.equal(usesLeft(other), 2)
+  })
+
+  it('answers a retry (same key, token and hostname) with the device it enrolled, without using the token again', async (t) => {
+    const o = await createTestOrg(t)
+    const key = toBase64(testKey('retry').pub)
+    const once = await token(o)
+    const first = await enroll(o, once, { publicKey: key })
+    assert.equal(first.statusCode, 201)
+    // The answer was lost; the agent sends the same request again, after the one-use token is used up.
+    const again = await enroll(o, once, { publicKey: key })
+    assert.equal(again.statusCode, 201)
+    assert.deepEqual(again.json(), first.json())
+    const devices = await o.db.selectFrom('devices').select(['id', 'enrolled_with']).where('public_key', '=', key).execute()
+    assert.equal(devices.length, 1)
+    const tok = await o.db.selectFrom('enrollment_tokens').select(['id', 'uses_left']).executeTakeFirstOrThrow()
+    assert.equal(devices[0]!.enrolled_with, tok.id)
+    assert.equal(tok.uses_left, 0)
+    const events = await o.db.selectFrom('audit_events').select(['target_id', 'details', 'status_code']).where('action', '=', 'device.enroll').orderBy('created_at').execute()
+    assert.deepEqual(events.map((e) => [e.target_id, e.status_code, JSON.parse(e.details).retry ?? false]), [
+      [first.json().deviceId, 201, false],
+      [first.json().deviceId, 201, true],
+    ])
+    // Another key still cannot use the token, and once the token has expired a retry is refused like any bad token.
+    assert.equal((await enroll(o, once, { publicKey: toBase64(testKey('other').pub) })).statusCode, 401)
+    await o.db.updateTable('enrollment_tokens').set({ expires_at: Date.now() - 1 }).execute()
+    const late = await enroll(o, once, { publicKey: key })
+    assert.equal(late.statusCode, 401)
   })
 
   it('refuses unknown fields, an inventory over 1 MiB (400, naming each) and a body beyond its limit (413)', async (t) => {

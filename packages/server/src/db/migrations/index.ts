@@ -17,6 +17,7 @@ import { adminInvitationsMigration } from './0005-admin-invitations.js'
 import { devicePackagesMigration } from './0006-device-packages.js'
 import { presenceMigration } from './0007-presence.js'
 import { deploymentMigration } from './0008-deployment.js'
+import { deviceEnrollmentTokenMigration } from './0009-device-enrollment-token.js'
 
 /** Every migration, by name, as factories of a dialect's column types. */
 export const MIGRATIONS: Readonly<Record<string, (t: ColumnTypes) => Migration>> = Object.freeze({
@@ -28,6 +29,7 @@ export const MIGRATIONS: Readonly<Record<string, (t: ColumnTypes) => Migration>>
   '0006-device-packages': devicePackagesMigration,
   '0007-presence': presenceMigration,
   '0008-deployment': deploymentMigration,
+  '0009-device-enrollment-token': deviceEnrollmentTokenMigration,
 })
 
 /**
