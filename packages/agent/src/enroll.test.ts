@@ -106,6 +106,30 @@ describe('enroll', () => {
     await assert.rejects(stat(join(root, 'refused')), { code: 'ENOENT' })
   })
 
+  it('tries again with the same key when the answer is lost, and keeps the device the server enrolled', async () => {
+    const before = gw.events.length
+    gw.loseEnrollAnswers = 1
+    const e = await enroll(opts(join(root, 'lost-answer')))
+    const tries = gw.events.slice(before).filter((ev): ev is Extract<typeof ev, { type: 'enroll' }> => ev.type === 'enroll')
+    assert.equal(tries.length, 2)
+    assert.equal(tries[0]!.body['publicKey'], e.publicKey)
+    assert.equal(tries[1]!.body['publicKey'], e.publicKey)
+    assert.equal(tries[0]!.deviceId, e.deviceId, 'the device of the lost answer, not a second one')
+  })
+
+  it('tries again after 503 (at most three tries), and gives up with the server\'s answer', async () => {
+    gw.refuseEnrollments = 2
+    const e = await enroll(opts(join(root, 'busy')))
+    assert.match(e.deviceId, /^dev-/)
+    gw.refuseEnrollments = 3
+    await assert.rejects(enroll(opts(join(root, 'too-busy'))), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'AGENT_ENROLL_REFUSED')
+      assert.match(err.message, /HTTP 503/)
+      return true
+    })
+    assert.equal(gw.refuseEnrollments, 0)
+  })
+
   it('reports an unreachable server clearly', async () => {
     const unused = await new TestGateway(gw.org).start()
     const url = unused.url

@@ -37,7 +37,7 @@ import {
 } from '@palisade/protocol'
 import { AgentError, systemErrorCode } from './errors.js'
 import { collectInventory, type Inventory } from './inventory/collect.js'
-import { postJson } from './net/post-json.js'
+import { postJson, type JsonResponse } from './net/post-json.js'
 import { parseServerList, removeServerList, writeServerList } from './net/server-list.js'
 import { parseServerUrl } from './net/server-url.js'
 import { writeFileAtomic } from './state/atomic-file.js'
@@ -76,6 +76,12 @@ export interface Enrollment extends DeviceRecord {
 const TOKEN_RE = /^[\x21-\x7e]{1,4096}$/
 const MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 const DEFAULT_TIMEOUT_MS = 30_000
+/** Tries of the enrollment request (postWithRetries), and the pause before the n-th retry (n × this). */
+const ATTEMPTS = 3
+const RETRY_PAUSE_MS = 1000
+const RETRY_STATUSES: ReadonlySet<number> = new Set([502, 503, 504])
+/** Failures after which the server may have enrolled the device (post-json.ts reasons); not a refused connection, a lookup or a TLS failure. */
+const LOST_ANSWER_REASONS: ReadonlySet<string> = new Set(['timeout', 'ECONNRESET', 'UND_ERR_SOCKET', 'ETIMEDOUT'])
 
 /**
  * Enrolls this machine and writes its state.
@@ -109,12 +115,8 @@ export async function enroll(opts: EnrollOptions): Promise<Enrollment> {
   const publicKey = nodePublicKey(seed)
   const inventory = opts.inventory === undefined ? await collectInventory() : opts.inventory
   const host = (opts.hostname ?? osHostname()).slice(0, 255)
-  const res = await postJson(
-    server,
-    `${server}/v1/enroll`,
-    { token: opts.token, publicKey: toBase64(publicKey), hostname: host, ...(inventory === null ? {} : { inventory }) },
-    { timeoutMs, maxBytes: MAX_RESPONSE_BYTES },
-  )
+  const body = { token: opts.token, publicKey: toBase64(publicKey), hostname: host, ...(inventory === null ? {} : { inventory }) }
+  const res = await postWithRetries(server, body, timeoutMs)
   if (res.status < 200 || res.status > 299) throw refused(server, res.status, res.json, opts.token)
   const answer = parseEnrollResponse(server, res.json)
 
@@ -147,6 +149,34 @@ export async function enroll(opts: EnrollOptions): Promise<Enrollment> {
   else await removeServerList(layout.dir)
   await writeFileAtomic(layout.deviceFile, formatDeviceRecord(record))
   return Object.freeze({ ...record, stateDir: layout.dir, keyId: keyId(publicKey), rootVersion: root.version, servers: Object.freeze(servers) })
+}
+
+/**
+ * The enrollment request, tried up to {@link ATTEMPTS} times (each within
+ * `timeoutMs`) when its answer may have been lost (a timeout, a connection
+ * cut mid-way) or the server is briefly unavailable (502, 503, 504). Every
+ * try carries the same key, token and hostname, so the server answers a
+ * retry with the device the lost answer named (its enroll route), rather
+ * than leaving a device no agent can name and a token use gone. A server
+ * that refused the connection never saw the request: that fails at once.
+ */
+async function postWithRetries(server: string, body: Record<string, unknown>, timeoutMs: number): Promise<JsonResponse> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await postJson(server, `${server}/v1/enroll`, body, { timeoutMs, maxBytes: MAX_RESPONSE_BYTES })
+      if (!RETRY_STATUSES.has(res.status) || attempt === ATTEMPTS) return res
+    } catch (e) {
+      if (!answerMayBeLost(e) || attempt === ATTEMPTS) throw e
+    }
+    await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS * attempt))
+  }
+}
+
+/** Whether a failed request may have reached the server (so trying again with the same key is the way to learn its answer). */
+function answerMayBeLost(e: unknown): boolean {
+  if (!(e instanceof AgentError) || e.code !== 'AGENT_SERVER_UNREACHABLE') return false
+  const reason = (e.details as { reason?: unknown } | undefined)?.reason
+  return reason === undefined || LOST_ANSWER_REASONS.has(String(reason))
 }
 
 async function refuseEnrolled(layout: StateLayout): Promise<void> {

@@ -43,6 +43,10 @@ export class TestGateway {
   autoAck = true
   /** Upgrades to refuse (503) before accepting again. */
   refuseUpgrades = 0
+  /** Enrollments to carry out and then not answer (the connection is cut): the agent's answer is lost. */
+  loseEnrollAnswers = 0
+  /** Enrollment requests to answer 503 without acting on them. */
+  refuseEnrollments = 0
   /** Deliveries (log indexes) sent to a device right after welcome, then forgotten. */
   readonly pending = new Map<string, number[]>()
   #server: Server
@@ -176,10 +180,21 @@ export class TestGateway {
     }
     // a careless server that echoes the token: the agent must not print it
     if (body['token'] !== this.token) return problem(403, 'SRV_ENROLL_TOKEN_INVALID', `token ${String(body['token'])} is not valid`)
+    if (this.refuseEnrollments > 0) {
+      this.refuseEnrollments--
+      return problem(503, 'SRV_UNAVAILABLE', 'try again')
+    }
     const pub = fromBase64(String(body['publicKey']), 'publicKey')
-    const deviceId = `dev-${this.devices.size + 1}-${randomBytes(3).toString('hex')}`
+    // Like the real server: the same key again (a retry) gets the device it enrolled.
+    const known = [...this.devices].find(([, k]) => Buffer.from(k).equals(Buffer.from(pub)))?.[0]
+    const deviceId = known ?? `dev-${this.devices.size + 1}-${randomBytes(3).toString('hex')}`
     this.devices.set(deviceId, pub)
     this.#emit({ type: 'enroll', deviceId, body })
+    if (this.loseEnrollAnswers > 0) {
+      this.loseEnrollAnswers--
+      req.socket.destroy()
+      return
+    }
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(JSON.stringify({ deviceId, org: this.org.org, roots: this.enrollRoots ?? this.org.rootEnvelopes }))
   }
