@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { unlockKey } from '@palisade/cli'
 import {
-  canonicalJsonBytes, dsse, formatCommandPayload, formatDelivery, fromBase64, keyId, nodePublicKey, parseCommandPayload, toBase64,
+  canonicalJsonBytes, decodeTrustState, dsse, formatCommandPayload, formatDelivery, fromBase64, keyId, nodePublicKey, parseCommandPayload, toBase64,
   COMMAND_PAYLOAD_TYPE, COMMAND_TYPE,
 } from '@palisade/protocol'
 import { RogueGateway } from './attacks/rogue-gateway.js'
@@ -99,6 +99,11 @@ describe('palisade sim: 50 simulated agents against a real server', { timeout: 3
     assert.equal(final.verified, AGENTS)
     assert.equal(final.resultsAcked, AGENTS)
     assert.equal(final.rejections, 0)
+    // Saved as the real agent saves it: the command is remembered with its log index.
+    const trust = decodeTrustState(JSON.parse(readFileSync(join(stateDir, 'agents', '000000.json'), 'utf8')).trust)
+    assert.ok(Object.hasOwn(trust.executed, c.id))
+    assert.equal(typeof done.logIndex, 'number')
+    assert.equal(trust.lastIndex, done.logIndex)
   })
 
   it('reconnects the same 50 devices from --state-dir, enrolling none', async () => {

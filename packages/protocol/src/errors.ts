@@ -36,6 +36,7 @@ export const PROTOCOL_ERROR_CODES = {
   PROTO_LOG_ROLLBACK: 'the checkpoint is older than the last one this device saw',
   PROTO_FROZEN: 'the org root freezes all commands',
   PROTO_ROOT_STALE: 'the cosigned checkpoint names a root newer than (or other than) the one this device trusts: a root update was withheld',
+  PROTO_OUT_OF_ORDER: 'the command comes before one this device already ran in the log',
 } as const
 
 /** A stable, machine-readable reason. */

@@ -54,6 +54,7 @@ describe('runAgent against a WIRE.md gateway', () => {
       const trust = decodeTrustState(JSON.parse(await readFile(join(e.dir, 'trust-state.json'), 'utf8')))
       assert.ok(Object.hasOwn(trust.executed, cmd.id))
       assert.equal(trust.checkpoint?.size, gw.org.leaves.length)
+      assert.equal(trust.lastIndex, cmd.index, 'its log index, so nothing earlier in the log runs after it')
       // kept until the server acks it
       await until(async () => (await spoolNames(e)).length === 1, 'the result is spooled')
       assert.match((await spoolNames(e))[0]!, new RegExp(`^\\d{12}\\.result\\.${cmd.id}\\.json$`))
@@ -109,6 +110,7 @@ describe('runAgent against a WIRE.md gateway', () => {
         await assert.rejects(stat(cmd.sentinel), { code: 'ENOENT' })
         const trust = decodeTrustState(JSON.parse(await readFile(join(e.dir, 'trust-state.json'), 'utf8')))
         assert.deepEqual(trust.executed, {}, 'a refused command leaves no trace in the trust state')
+        assert.equal(trust.lastIndex, null)
       } finally {
         await agent.stop()
       }

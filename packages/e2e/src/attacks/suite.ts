@@ -12,6 +12,7 @@ import { frameScenarios } from './frames.scenarios.js'
 import { freezeScenarios } from './freeze.scenarios.js'
 import { handshakeScenarios } from './handshake.scenarios.js'
 import { historyScenarios } from './history.scenarios.js'
+import { orderScenarios } from './order.scenarios.js'
 import { payloadScenarios } from './payload.scenarios.js'
 import { quorumScenarios } from './quorum.scenarios.js'
 import { replayScenarios } from './replay.scenarios.js'
@@ -31,6 +32,8 @@ export const SUITE: readonly Scenario[] = [
   ...payloadScenarios,
   ...downgradeScenarios,
   ...historyScenarios,
+  // a control that runs B, then the attack that delivers A (logged before B)
+  ...orderScenarios,
   // its own device and gateway: the suite's agent is not involved
   ...freezeScenarios,
   ...rootScenariosV1,

@@ -114,6 +114,7 @@ export function verifyCheckpointUpdate(state: TrustState, update: CheckpointUpda
         checkpoint: seen,
         cosignedAt,
         executed: state.executed,
+        lastIndex: state.lastIndex,
       }),
     })
   } catch (e) {

@@ -1,10 +1,11 @@
 /**
  * What a device remembers between deliveries, and nothing more: the root
  * chain from the anchor it pinned, the last cosigned checkpoint it accepted,
- * and the commands it ran that could still be replayed (those whose validity
- * window has not closed). verifyCommand takes one state and returns the
- * next; the agent persists it before acting, so a crash never runs a
- * command twice.
+ * the commands it ran that could still be replayed (those whose validity
+ * window has not closed), and the log index of the newest command it ran
+ * (so none from earlier in the log runs after it). verifyCommand takes one
+ * state and returns the next; the agent persists it before acting, so a
+ * crash never runs a command twice.
  */
 import { fromBase64, toBase64 } from '../bytes.js'
 import type { CryptoProvider } from '../crypto/provider.js'
@@ -36,6 +37,12 @@ export interface TrustState {
   readonly cosignedAt: number | null
   /** Command id → its notAfter (unix seconds), for replay protection. */
   readonly executed: Readonly<Record<string, number>>
+  /**
+   * The highest log leaf index of a command this device accepted; null when
+   * none yet (or a state written before this field existed). A delivery at
+   * or below it is refused (PROTO_OUT_OF_ORDER): commands run in log order.
+   */
+  readonly lastIndex: number | null
 }
 
 export const MAX_EXECUTED = 100_000
@@ -59,10 +66,16 @@ export function initialTrustState(
   crypto?: CryptoProvider,
 ): TrustState {
   const roots = verifyRootChain({ pinned }, rootEnvelopes, now, crypto)
-  return Object.freeze({ pinned, roots, checkpoint: null, cosignedAt: null, executed: Object.freeze({}) })
+  return Object.freeze({ pinned, roots, checkpoint: null, cosignedAt: null, executed: Object.freeze({}), lastIndex: null })
 }
 
-/** The JSON form an agent writes to disk. */
+/**
+ * The JSON form an agent writes to disk. Still `version: 1` although
+ * `cosignedAt` and `lastIndex` came later: both are additive, and
+ * decodeTrustState reads their absence as null, so states on disk from
+ * before them still load (and an older agent would refuse the new fields
+ * by name rather than misread them).
+ */
 export function encodeTrustState(s: TrustState): Record<string, unknown> {
   return {
     version: 1,
@@ -71,6 +84,7 @@ export function encodeTrustState(s: TrustState): Record<string, unknown> {
     checkpoint: s.checkpoint && { size: s.checkpoint.size, rootHash: toBase64(s.checkpoint.rootHash), note: s.checkpoint.note },
     cosignedAt: s.cosignedAt,
     executed: s.executed,
+    lastIndex: s.lastIndex,
   }
 }
 
@@ -80,7 +94,7 @@ export function encodeTrustState(s: TrustState): Record<string, unknown> {
  * still load so the device can report it and follow a rotation).
  */
 export function decodeTrustState(v: unknown, crypto?: CryptoProvider): TrustState {
-  const o = expectObject(v, 'state', ['version', 'pinned', 'roots', 'checkpoint', 'cosignedAt', 'executed'])
+  const o = expectObject(v, 'state', ['version', 'pinned', 'roots', 'checkpoint', 'cosignedAt', 'executed', 'lastIndex'])
   if (o.version !== 1) fail('PROTO_MALFORMED', 'state.version must be 1')
   const pinned = expectString(o.pinned, 'state.pinned', FINGERPRINT_RE)
   const envs = expectArray(o.roots, 'state.roots', 1, 1024).map((e, i) => expectString(e, `state.roots[${i}]`))
@@ -107,5 +121,7 @@ export function decodeTrustState(v: unknown, crypto?: CryptoProvider): TrustStat
     if (!ID_RE.test(id)) fail('PROTO_MALFORMED', 'state.executed has an invalid command id')
     executed[id] = expectInteger(t, `state.executed.${id}`, 0, 253402300799)
   }
-  return Object.freeze({ pinned, roots, checkpoint, cosignedAt, executed: Object.freeze(executed) })
+  // Absent in states written before log order was enforced: unknown, until the next command sets it.
+  const lastIndex = o.lastIndex === undefined || o.lastIndex === null ? null : expectInteger(o.lastIndex, 'state.lastIndex', 0, Number.MAX_SAFE_INTEGER)
+  return Object.freeze({ pinned, roots, checkpoint, cosignedAt, executed: Object.freeze(executed), lastIndex })
 }

@@ -14,7 +14,9 @@
  *       this device's (PROTO_ROOT_STALE: an update was withheld) and, at the
  *       same version, the same fingerprint; it extends the last checkpoint
  *       this device saw (no rollback, no fork); and the envelope bytes are
- *       in the log under it.
+ *       in the log under it, at a leaf index above that of every command
+ *       this device ran before (PROTO_OUT_OF_ORDER): commands run in log
+ *       order, so a server cannot swap two ("install v2", "remove v1").
  *
  * Pure and synchronous: time comes in as `now` (unix seconds), crypto as a
  * provider. It never throws: every failure is a rejection with a stable
@@ -138,6 +140,16 @@ function check(
   ) {
     fail('PROTO_NOT_IN_LOG', `command ${command.id} is not in the log at index ${delivery.leafIndex} of ${checkpoint.size}`)
   }
+  // ...after every command this device ran. Checked once the index is proven
+  // in the log, so a refusal is evidence of a reordering server, not of a
+  // garbled frame; an honest redelivery of a command that ran is already
+  // PROTO_REPLAY above (agents answer those without alarm).
+  if (state.lastIndex !== null && delivery.leafIndex <= state.lastIndex) {
+    fail('PROTO_OUT_OF_ORDER', `command ${command.id} is at log index ${delivery.leafIndex}, but this device already ran the command at index ${state.lastIndex}: commands run in log order`, {
+      leafIndex: delivery.leafIndex,
+      lastIndex: state.lastIndex,
+    })
+  }
 
   // Accepted: remember it until its window closes (later replays fail the window check anyway).
   const executed: Record<string, number> = {}
@@ -155,6 +167,7 @@ function check(
       checkpoint: seen,
       cosignedAt,
       executed: Object.freeze(executed),
+      lastIndex: state.lastIndex === null ? delivery.leafIndex : Math.max(state.lastIndex, delivery.leafIndex),
     }),
   })
 }

@@ -248,7 +248,8 @@ export class AgentGateway implements Gateway {
       for (const r of here) this.#byDevice.get(r.device_id)?.schedulePending()
       return
     }
-    // Log order per device (devices do not enforce it): a device with an
+    // Log order per device (devices enforce it: a command older than one
+    // they ran is refused, PROTO_OUT_OF_ORDER): a device with an
     // older open delivery gets this one through its general path, behind
     // the older one. Complete, because a command's deliveries are stored in
     // the transaction that gives it its log index, and appends of an org

@@ -1,13 +1,13 @@
 // Log order per device (WIRE.md "Agent gateway": pending deliveries are
-// sent in log order). Nothing on the device enforces it: verifyCommand
-// judges each command against the device's own state (window, replay by
-// id, a checkpoint that extends the last one), never against the log index
-// of what already ran, so a command B logged after A but delivered first
-// runs first, and A runs after it. The server must not let that happen when
-// commands reach their threshold together: here A is appended, then its
-// checkpoint publication is held (a slow witness) while B is appended,
-// published, stored and dispatched — on one node, and across two nodes
-// that share the database and talk over NATS.
+// sent in log order). The device enforces it too: verifyCommand refuses a
+// command whose log index is not above that of every command it already
+// ran (PROTO_OUT_OF_ORDER). A reordering is then a refused command and an
+// alarm rather than a silent swap, so the honest server must never cause
+// one (verifyInOrder below would see it), also when commands reach their
+// threshold together: here A is appended, then its checkpoint publication
+// is held (a slow witness) while B is appended, published, stored and
+// dispatched — on one node, and across two nodes that share the database
+// and talk over NATS.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'

@@ -47,6 +47,7 @@ export const PROTOCOL_ERROR_STATUS: Readonly<Partial<Record<ProtocolErrorCode, P
   PROTO_LOG_ROLLBACK: 422,
   PROTO_FROZEN: 422,
   PROTO_ROOT_STALE: 422,
+  PROTO_OUT_OF_ORDER: 422,
 })
 
 /**
