@@ -5,9 +5,11 @@
  * undefined (dropped). Forward-compatible: `v` is 1; a node drops versions
  * it does not know, which only delays work (the bus is a hint).
  *
- *     palisade.v1.deliveries  {"v":1,"node":"node-a","org":"acme","command":"acme/cmd-1"}
- *     palisade.v1.checkpoint  {"v":1,"node":"node-a","org":"acme","size":12}
- *     palisade.v1.events      {"v":1,"node":"node-a","org":"acme","kind":"command","id":"cmd-1"}
+ *     deliveries  {"v":1,"node":"node-a","org":"acme","command":"acme/cmd-1"}
+ *     checkpoint  {"v":1,"node":"node-a","org":"acme","size":12}
+ *     events      {"v":1,"node":"node-a","org":"acme","kind":"command","id":"cmd-1"}
+ *
+ * (on NATS under palisade.v1.<deployment>.<name>: bus.ts deploymentSubject)
  */
 import type { OrgEvent, OrgEventKind } from '../events/org-events.js'
 
