@@ -12,7 +12,8 @@
  * - the state directory is 0700 and every file in it 0600; device.json is
  *   written last, so a crash mid-way leaves no half-enrolled device (a
  *   later enrollment replaces the leftovers);
- * - the token is sent once, in the request body, and appears in no error,
+ * - the token is sent in the request body only (up to three times, when an
+ *   answer may have been lost: postWithRetries), and appears in no error,
  *   log line or file.
  *
  * Trusts: the pinned fingerprint (the installer's job to get right), the
@@ -56,7 +57,7 @@ export interface EnrollOptions {
   /** SHA-256 fingerprint of org root v1 (64 hex digits), handed out of band. */
   readonly fingerprint: string
   readonly stateDir: string
-  /** Give up on the server after this long; default 30 s. */
+  /** Give up on one try after this long (default 30 s); a lost answer is tried again, up to 3 tries in all. */
   readonly timeoutMs?: number | undefined
   /** Hostname to register; default os.hostname(). */
   readonly hostname?: string | undefined

@@ -6,7 +6,10 @@
  * (401 for every token failure, alike; 400 for an unknown field; 409 for
  * a key already enrolled), with no device row created and the token's
  * remaining uses untouched (the use is taken and given back in one
- * transaction: no half-written record).
+ * transaction: no half-written record). Not an attack, and not here: the
+ * very same enrollment sent again (same key, token and hostname, before the
+ * device ever connected) gets the device it enrolled, so an agent that lost
+ * its answer can learn it (server enroll/enroll-route.ts and its tests).
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { nodePublicKey, toBase64 } from '@palisade/protocol'

@@ -15,10 +15,16 @@
  * A retry is answered like the first try: an agent whose answer was lost
  * (a timeout, a dropped connection) sends the same key, token and hostname
  * again, and gets the device that request enrolled (201, same id), without
- * using the token again, while the token is unexpired. Before, it got 409
- * and was left with a device it could not name and a use it could not get
- * back. This tells no one anything new: whoever holds the token could
- * enroll a device of their own with it.
+ * using the token again. Before, it got 409 and was left with a device it
+ * could not name and a use it could not get back. Only a real lost answer
+ * qualifies: the token unexpired (an incident rotation expires every token
+ * of the org), the device enrolled less than RETRY_WINDOW_MS ago and never
+ * connected (a device that said hello got its answer). On PostgreSQL the
+ * token's row is locked first, so a retry that overlaps the slow first try
+ * waits for it and then finds its device, rather than a used-up token.
+ * What a retry tells is the device id, org and roots, to a caller holding
+ * the token, the public key and the hostname; connecting as the device
+ * still needs its private key.
  *
  * The answer carries the org's root chain. The agent trusts none of it
  * until it has checked root v1 against the fingerprint from its install
@@ -35,6 +41,7 @@ import { PUBLIC } from '../auth/access.js'
 import { ServerError, type FieldError } from '../errors.js'
 import { NO_QUERY, objectSchema } from '../http/schemas.js'
 import type { Database } from '../db/schema.js'
+import { isPostgres } from '../log/org-lock.js'
 import type { RoutePlugin } from '../routes/route-context.js'
 import { hashEnrollmentToken, TOKEN_RE } from './enrollment-token.js'
 
@@ -96,6 +103,10 @@ export const enrollRoute: RoutePlugin = async (app, { db }) => {
       const deviceId = `dev-${randomBytes(10).toString('hex')}`
       const now = Date.now()
       const enrolled = await withAuditedTransaction(db, request, async (trx) => {
+        // Under READ COMMITTED the statements after this lock see what an
+        // overlapping first try committed meanwhile. SQLite runs one
+        // transaction at a time.
+        if (isPostgres(trx)) await trx.selectFrom('enrollment_tokens').select('id').where('token_hash', '=', tokenHash).forUpdate().execute()
         const retried = await sameEnrollment(trx, key, tokenHash, body.hostname, now)
         if (retried !== undefined) {
           request.auditTarget = retried.id
@@ -144,9 +155,13 @@ export const enrollRoute: RoutePlugin = async (app, { db }) => {
   )
 }
 
+/** How long after an enrollment its retry gets the same device (an agent retries within seconds: agent/src/enroll.ts). */
+export const RETRY_WINDOW_MS = 15 * 60_000
+
 /**
  * The device an earlier request with this key, token and hostname enrolled,
- * while that token is unexpired (used up or not); undefined otherwise.
+ * if the token is unexpired (used up or not), the device enrolled less than
+ * RETRY_WINDOW_MS ago and never connected; undefined otherwise.
  */
 async function sameEnrollment(trx: Transaction<Database>, publicKey: string, tokenHash: string, hostname: string, now: number): Promise<{ id: string; org_id: string } | undefined> {
   return trx
@@ -155,6 +170,8 @@ async function sameEnrollment(trx: Transaction<Database>, publicKey: string, tok
     .select(['d.id', 'd.org_id'])
     .where('d.public_key', '=', publicKey)
     .where('d.hostname', '=', hostname)
+    .where('d.enrolled_at', '>', now - RETRY_WINDOW_MS)
+    .where('d.last_seen_at', 'is', null)
     .where('t.token_hash', '=', tokenHash)
     .whereRef('t.org_id', '=', 'd.org_id')
     .where('t.expires_at', '>', now)

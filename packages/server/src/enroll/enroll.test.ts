@@ -2,6 +2,8 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { toBase64 } from '@palisade/protocol'
 import { createTestOrg, post, testKey, type TestOrg } from '../commands/org.test.helper.js'
+import { TEST_DATABASE } from '../db/test-database.test.helper.js'
+import { RETRY_WINDOW_MS } from './enroll-route.js'
 import { hashEnrollmentToken } from './enrollment-token.js'
 
 async function token(o: TestOrg, body: Record<string, unknown> = {}): Promise<string> {
@@ -145,7 +147,8 @@ describe('POST /v1/enroll', () => {
     assert.equal(devices[0]!.enrolled_with, tok.id)
     assert.equal(tok.uses_left, 0)
     const events = await o.db.selectFrom('audit_events').select(['target_id', 'details', 'status_code']).where('action', '=', 'device.enroll').orderBy('created_at').execute()
-    assert.deepEqual(events.map((e) => [e.target_id, e.status_code, JSON.parse(e.details).retry ?? false]), [
+    // Sorted by the flag: both may carry the same millisecond.
+    assert.deepEqual(events.map((e) => [e.target_id, e.status_code, JSON.parse(e.details).retry ?? false]).sort((x, y) => Number(x[2]) - Number(y[2])), [
       [first.json().deviceId, 201, false],
       [first.json().deviceId, 201, true],
     ])
@@ -154,6 +157,55 @@ describe('POST /v1/enroll', () => {
     await o.db.updateTable('enrollment_tokens').set({ expires_at: Date.now() - 1 }).execute()
     const late = await enroll(o, once, { publicKey: key })
     assert.equal(late.statusCode, 401)
+  })
+
+  it('answers no retry for a device that already connected, or that enrolled longer ago than the retry window', async (t) => {
+    const o = await createTestOrg(t)
+    const two = await token(o, { uses: 3 })
+    const connected = toBase64(testKey('connected').pub)
+    const first = await enroll(o, two, { publicKey: connected })
+    assert.equal(first.statusCode, 201)
+    // Its hello sets last_seen_at: it got its answer, so a "retry" is someone else.
+    await o.db.updateTable('devices').set({ last_seen_at: Date.now() }).where('id', '=', first.json().deviceId).execute()
+    assert.equal((await enroll(o, two, { publicKey: connected })).statusCode, 409)
+    const old = toBase64(testKey('old').pub)
+    const second = await enroll(o, two, { publicKey: old })
+    assert.equal(second.statusCode, 201)
+    await o.db.updateTable('devices').set({ enrolled_at: Date.now() - RETRY_WINDOW_MS - 1000 }).where('id', '=', second.json().deviceId).execute()
+    assert.equal((await enroll(o, two, { publicKey: old })).statusCode, 409)
+    const row = await o.db.selectFrom('enrollment_tokens').select('uses_left').executeTakeFirstOrThrow()
+    assert.equal(row.uses_left, 1, 'the refused retries used nothing')
+  })
+
+  // The slow first try still open when the agent's retry arrives: the retry
+  // must wait for it and answer its device, not 401 (the one-use token is
+  // used up by then). Forced with a transaction held open on a second
+  // connection; PostgreSQL only, since SQLite runs one transaction at a time.
+  it('answers a retry that overlaps its first try with the device the first try enrolls (PostgreSQL)', { skip: TEST_DATABASE === 'postgres' ? false : 'PostgreSQL only: SQLite runs one transaction at a time' }, async (t) => {
+    const o = await createTestOrg(t)
+    const once = await token(o)
+    const key = toBase64(testKey('overlap').pub)
+    const tok = await o.db.selectFrom('enrollment_tokens').select(['id', 'org_id']).executeTakeFirstOrThrow()
+    let release!: () => void
+    const released = new Promise<void>((r) => (release = r))
+    let locked!: () => void
+    const lockTaken = new Promise<void>((r) => (locked = r))
+    // The first try, as the route runs it: the token's row locked, used, the device inserted; its commit held back.
+    const firstTry = o.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('enrollment_tokens').select('id').where('id', '=', tok.id).forUpdate().execute()
+      locked()
+      await trx.updateTable('enrollment_tokens').set({ uses_left: 0 }).where('id', '=', tok.id).execute()
+      await trx.insertInto('devices').values({ id: 'dev-firsttry', org_id: tok.org_id, public_key: key, hostname: 'laptop-1', enrolled_at: Date.now(), enrolled_with: tok.id }).execute()
+      await released
+    })
+    await lockTaken
+    const retry = enroll(o, once, { publicKey: key })
+    await new Promise((r) => setTimeout(r, 300)) // the retry reaches the lock and waits
+    release()
+    await firstTry
+    const res = await retry
+    assert.equal(res.statusCode, 201, res.body)
+    assert.equal(res.json().deviceId, 'dev-firsttry')
   })
 
   it('refuses unknown fields, an inventory over 1 MiB (400, naming each) and a body beyond its limit (413)', async (t) => {

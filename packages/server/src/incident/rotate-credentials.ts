@@ -124,6 +124,9 @@ export async function rotateCredentials(
       .where('uses_left', '>', 0)
       .where('expires_at', '>', now)
       .executeTakeFirst()
+    // And expired, used up or not: an unexpired token still answers an
+    // enrollment retry (enroll-route.ts) with its device's id and roots.
+    await trx.updateTable('enrollment_tokens').set({ expires_at: now }).where('org_id', '=', orgId).where('expires_at', '>', now).execute()
 
     await trx.deleteFrom('pending_log_keys').where('org_id', '=', orgId).execute()
     await trx
