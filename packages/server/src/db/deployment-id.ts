@@ -18,7 +18,13 @@ export const DEPLOYMENT_ID_RE = /^[A-Za-z0-9_-]{1,64}$/
  * const deployment = await deploymentId(db) // e.g. '3f9c0a7e21b4d865'
  */
 export async function deploymentId(db: Kysely<Database>): Promise<string> {
-  const rows = await db.selectFrom('deployment').select('id').execute()
+  let rows: { id: string }[]
+  try {
+    rows = await db.selectFrom('deployment').select('id').execute()
+  } catch (e) {
+    // No such table: the database predates 0008 (a worker started on a database no one migrated).
+    throw new ServerError('SRV_UNAVAILABLE', 'the database has no deployment table: migrate it first (start one server with migrations)', { cause: e })
+  }
   if (rows.length !== 1) {
     throw new ServerError('SRV_UNAVAILABLE', `the database holds ${rows.length} deployment ids, not one: migrate it (start one server with migrations) and do not edit the deployment table`)
   }

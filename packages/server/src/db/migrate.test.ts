@@ -117,6 +117,10 @@ function conformance(label: string, backend: Backend, skip: string | undefined):
       await backend.destroy()
     })
 
+    it('refuses to name a deployment on a database not migrated yet', async () => {
+      await assert.rejects(() => deploymentId(db), { code: 'SRV_UNAVAILABLE', message: /no deployment table: migrate it first/ })
+    })
+
     it('applies every migration to a fresh database, creating every table', async () => {
       assert.deepEqual(await migrateToLatest(db, backend.family), Object.keys(MIGRATIONS))
       const tables = (await db.introspection.getTables()).map((t) => t.name)
