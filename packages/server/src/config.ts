@@ -44,6 +44,7 @@
 import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { CONSOLE_DIR_ENV } from './console/console-dir.js'
 import { ServerError, type FieldError } from './errors.js'
 import { deepFreeze } from './util/deep-freeze.js'
 
@@ -144,8 +145,13 @@ const SETTINGS = {
   workers: { env: 'PALISADE_WORKERS', flag: 'workers' },
 } as const satisfies Record<string, { env: string; flag: string | null }>
 
-/** Every environment variable the server reads (`palisade server --help` lists them all; a CLI test holds it to that). */
-export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.values(SETTINGS).map((s) => s.env))
+/**
+ * Every environment variable the server reads (`palisade server --help`
+ * lists them all; a CLI test holds it to that): the settings above, and
+ * where the console's files are (console/console-dir.ts, read where they
+ * are served). The benchmarks' own PALISADE_BENCH_* are not the server's.
+ */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze([...Object.values(SETTINGS).map((s) => s.env), CONSOLE_DIR_ENV])
 
 /**
  * Reads, validates and freezes the configuration.

@@ -15,7 +15,7 @@ describe('palisade server --help', () => {
     const { CONFIG_VARIABLES } = await import('@palisade/server')
     const r = await palisade(['server', '--help'])
     assert.equal(r.code, 0)
-    assert.ok(CONFIG_VARIABLES.length >= 14)
+    assert.ok(CONFIG_VARIABLES.length >= 15 && CONFIG_VARIABLES.includes('PALISADE_CONSOLE_DIR'))
     for (const name of CONFIG_VARIABLES) assert.match(r.out, new RegExp(`\\b${name}\\b`), `${name} missing from palisade server --help`)
     assert.match(r.out.replace(/\s+/g, ' '), /PALISADE_DATABASE_POOL PostgreSQL connections per process, 4–500 \(default: 10;/)
     assert.match(r.out.replace(/\s+/g, ' '), /PALISADE_PRESENCE_TTL_MS how long this node's heartbeat keeps its agents online, 1000–600000 \(default: 30000\)/)

@@ -64,7 +64,9 @@ Environment (a flag wins over its variable; an empty variable counts as unset):
   PALISADE_PRESENCE_TTL_MS     how long this node's heartbeat keeps its agents online,
                                1000–600000 (default: 30000)
   PALISADE_REQUEST_TIMEOUT_MS  longest time to receive one HTTP request, 1000–600000 (default: 60000)
-  PALISADE_HELLO_TIMEOUT_MS    longest wait for an agent's hello, 500–60000 (default: 10000)`
+  PALISADE_HELLO_TIMEOUT_MS    longest wait for an agent's hello, 500–60000 (default: 10000)
+  PALISADE_CONSOLE_DIR         the web console's built files (default: those of the
+                               installed @palisade/console package)`
 
 /** How long a graceful stop may take before the command gives up. */
 const STOP_TIMEOUT_MS = 10_000
