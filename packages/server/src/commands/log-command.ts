@@ -12,11 +12,10 @@
  * 5. tell the gateway.
  *
  * Why the deliveries go with the append (step 2), not after the publish:
- * devices do not enforce log order themselves (verifyCommand judges each
- * command against the device's state, not against the index of what it ran
- * before), so the gateway sends a device its deliveries in index order, and
- * that needs every delivery of a lower index to exist by the time a higher
- * one can be sent. Appends of one org are serialised (log/org-log.ts: the
+ * devices run commands in log order (verifyCommand refuses one whose index
+ * is below one they ran: PROTO_OUT_OF_ORDER, an alert), so the gateway must
+ * send a device its deliveries in index order, and that needs every
+ * delivery of a lower index to exist by the time a higher one can be sent. Appends of one org are serialised (log/org-log.ts: the
  * append lock, held to commit), so whoever sees command i+1's deliveries
  * also sees command i's. Created later, a command whose publication is
  * slow (or fails: witnesses down, and nobody signs again) would lose the
