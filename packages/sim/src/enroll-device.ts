@@ -80,7 +80,7 @@ export async function enrollDevice(o: {
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt))
         continue
       }
-      throw new SimError('SIM_SERVER_UNREACHABLE', `cannot reach ${o.server} to enroll: ${(e as Error).message}`, { cause: e })
+      throw new SimError('SIM_SERVER_UNREACHABLE', `cannot reach ${o.server} to enroll after ${ATTEMPTS} tries: ${failureOf(e)}`, { cause: e })
     }
     const text = await res.text()
     if (res.status === 401) {
@@ -98,6 +98,13 @@ export async function enrollDevice(o: {
     }
     return parseAnswer(o, key, text)
   }
+}
+
+/** fetch's own message ("fetch failed") and the system error under it, e.g. "fetch failed (ECONNRESET: read ECONNRESET)". */
+function failureOf(e: unknown): string {
+  const cause = (e as { cause?: { code?: unknown; message?: unknown } } | null)?.cause
+  const detail = cause === undefined ? '' : [cause.code, cause.message].filter((x) => typeof x === 'string').join(': ')
+  return `${(e as Error).message}${detail === '' ? '' : ` (${detail.slice(0, 200)})`}`
 }
 
 function problemCode(text: string): string {
