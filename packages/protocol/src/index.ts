@@ -117,6 +117,7 @@ export {
   REJECTION_PAYLOAD_TYPE,
   OUTPUT_CAP_BYTES,
   type CommandResult,
+  type KnownRejectionCode,
   type Rejection,
   type ResultStatus,
 } from './command/result.js'

@@ -40,6 +40,7 @@ import {
   RESULT_PAYLOAD_TYPE,
   type CommandResult,
   type InvalidFrame,
+  type KnownRejectionCode,
   type Rejection,
   type ServerFrame,
   type TrustState,
@@ -328,7 +329,7 @@ export class SimAgent {
     } else this.#ctx.counters.rejectionsAcked++
   }
 
-  #reject(commandId: string | null, code: Rejection['code'], message: string): void {
+  #reject(commandId: string | null, code: KnownRejectionCode, message: string): void {
     this.#ctx.counters.rejections++
     const rejection: Rejection = {
       type: 'palisade.rejection/v1',

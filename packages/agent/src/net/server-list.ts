@@ -4,8 +4,8 @@
  * whose connection ends tries the next one, with the usual backoff
  * (run-agent.ts). Nothing else changes on a switch: every node reads the
  * same database, so the new node re-sends whatever the device has not
- * answered, and the device's own trust state (checkpoint, executed ids)
- * refuses anything stale or already run.
+ * answered, and the device's own trust state (checkpoint, executed ids,
+ * last log index run) refuses anything stale, already run or out of order.
  *
  * The list is kept in `<state dir>/servers.json`, `{"servers": [url, …]}`,
  * beside device.json (whose `server` stays the first, the one the device

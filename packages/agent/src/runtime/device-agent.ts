@@ -55,6 +55,7 @@ import {
   verifyCommand,
   type Alert,
   type CommandPayload,
+  type KnownRejectionCode,
   type Rejection,
   type TrustState,
 } from '@palisade/protocol'
@@ -400,7 +401,7 @@ export class DeviceAgent implements SessionHandlers {
     )
   }
 
-  async #reject(commandId: string | null, code: Rejection['code'], message: string, details?: Readonly<Record<string, unknown>>): Promise<void> {
+  async #reject(commandId: string | null, code: KnownRejectionCode, message: string, details?: Readonly<Record<string, unknown>>): Promise<void> {
     const { deviceId, org } = this.#device.record
     const rejection: Rejection = Object.freeze({
       type: 'palisade.rejection/v1',

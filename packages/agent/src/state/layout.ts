@@ -4,7 +4,7 @@
  *
  *     device.json          { deviceId, org, server, publicKey, fingerprint }
  *     device.key           the 32-byte Ed25519 seed of the device key (0600)
- *     trust-state.json     encodeTrustState(): root chain, last checkpoint, executed ids
+ *     trust-state.json     encodeTrustState(): root chain, last checkpoint, executed ids, last log index run
  *     spool/               signed reports not yet acknowledged by the server, one file each
  *     running/             one marker per command between "accepted" and "result spooled"
  *     rejections.jsonl     every rejection this device signed, kept locally (G6)

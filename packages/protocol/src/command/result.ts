@@ -4,7 +4,7 @@
  * server stores and relays these; it cannot forge them, because it never
  * holds a device key.
  */
-import { fail, PROTOCOL_ERROR_CODES, type ProtocolErrorCode } from '../errors.js'
+import { fail, type ProtocolErrorCode } from '../errors.js'
 import { canonicalJsonBytes } from '../json/canonical.js'
 import { expectInteger, expectObject, expectString } from '../json/expect.js'
 import { parseJson } from '../json/parse.js'
@@ -40,7 +40,14 @@ export interface Rejection {
   readonly org: string
   readonly deviceId: string
   readonly commandId: string | null
-  readonly code: ProtocolErrorCode | AgentRejectionCode
+  /**
+   * A code this version knows, or a newer one: receivers accept any
+   * well-formed PROTO_ or AGENT_ code (REJECTION_CODE_RE) and keep it as an
+   * opaque string, because agents may be upgraded before the servers and
+   * witnesses that read their reports (ERRORS.md). Producers type their
+   * codes as KnownRejectionCode.
+   */
+  readonly code: KnownRejectionCode | (string & {})
   readonly message: string
   /** Unix milliseconds. */
   readonly at: number
@@ -48,6 +55,17 @@ export interface Rejection {
 
 /** Rejections decided by the agent's shell rather than the protocol (local policy, malformed frame). */
 export type AgentRejectionCode = 'AGENT_POLICY_FORBIDS' | 'AGENT_MALFORMED_DELIVERY'
+
+/** The rejection codes this version can send. */
+export type KnownRejectionCode = ProtocolErrorCode | AgentRejectionCode
+
+/**
+ * The shape of a rejection code, known or not: upper-case words, at most
+ * 64 characters, from the protocol (PROTO_) or the agent's shell (AGENT_).
+ * A known prefix keeps other namespaces (a server's SRV_, a witness's WIT_)
+ * from passing as a device's words.
+ */
+const REJECTION_CODE_RE = /^(?=[A-Z][A-Z0-9_]{2,63}$)(?:PROTO|AGENT)_[A-Z0-9][A-Z0-9_]*$/
 
 function bool(v: unknown, where: string): boolean {
   if (typeof v !== 'boolean') fail('PROTO_MALFORMED', `${where} must be a boolean`)
@@ -86,16 +104,15 @@ export function parseRejection(payload: Uint8Array | string): Rejection {
     'type', 'org', 'deviceId', 'commandId', 'code', 'message', 'at',
   ])
   if (o.type !== 'palisade.rejection/v1') fail('PROTO_MALFORMED', 'rejection.type must be "palisade.rejection/v1"')
-  const code = expectString(o.code, 'rejection.code', /^[A-Z][A-Z0-9_]{2,63}$/)
-  if (!(code in PROTOCOL_ERROR_CODES) && code !== 'AGENT_POLICY_FORBIDS' && code !== 'AGENT_MALFORMED_DELIVERY') {
-    fail('PROTO_MALFORMED', 'rejection.code is not a known code')
-  }
+  // Any well-formed code, known or not: a newer agent's code must reach an
+  // older server or witness (G6), which stores and shows it as it is.
+  const code = expectString(o.code, 'rejection.code', REJECTION_CODE_RE)
   return Object.freeze({
     type: 'palisade.rejection/v1',
     org: expectString(o.org, 'rejection.org', ORG_ID_RE),
     deviceId: expectString(o.deviceId, 'rejection.deviceId', ID_RE),
     commandId: o.commandId === null ? null : expectString(o.commandId, 'rejection.commandId', ID_RE),
-    code: code as Rejection['code'],
+    code,
     message: expectString(o.message, 'rejection.message', undefined, 4096),
     at: expectInteger(o.at, 'rejection.at', 0, 253402300799999),
   })

@@ -74,7 +74,8 @@ export function initialTrustState(
  * `cosignedAt` and `lastIndex` came later: both are additive, and
  * decodeTrustState reads their absence as null, so states on disk from
  * before them still load (and an older agent would refuse the new fields
- * by name rather than misread them).
+ * by name rather than misread them). `lastIndex` is written only once a
+ * command ran, so an agent downgraded before then still loads its state.
  */
 export function encodeTrustState(s: TrustState): Record<string, unknown> {
   return {
@@ -84,7 +85,7 @@ export function encodeTrustState(s: TrustState): Record<string, unknown> {
     checkpoint: s.checkpoint && { size: s.checkpoint.size, rootHash: toBase64(s.checkpoint.rootHash), note: s.checkpoint.note },
     cosignedAt: s.cosignedAt,
     executed: s.executed,
-    lastIndex: s.lastIndex,
+    ...(s.lastIndex === null ? {} : { lastIndex: s.lastIndex }),
   }
 }
 
@@ -121,7 +122,14 @@ export function decodeTrustState(v: unknown, crypto?: CryptoProvider): TrustStat
     if (!ID_RE.test(id)) fail('PROTO_MALFORMED', 'state.executed has an invalid command id')
     executed[id] = expectInteger(t, `state.executed.${id}`, 0, 253402300799)
   }
-  // Absent in states written before log order was enforced: unknown, until the next command sets it.
+  // Absent in states written before log order was enforced (and in states
+  // where no command ran yet): unknown, until the next command sets it.
   const lastIndex = o.lastIndex === undefined || o.lastIndex === null ? null : expectInteger(o.lastIndex, 'state.lastIndex', 0, Number.MAX_SAFE_INTEGER)
+  // A command ran only under a checkpoint that includes it. An index the
+  // checkpoint cannot hold is a corrupted file, and loading it would make a
+  // device refuse everything (too high) or trust an index it never checked.
+  if (lastIndex !== null && (checkpoint === null || lastIndex >= checkpoint.size)) {
+    fail('PROTO_MALFORMED', checkpoint === null ? 'state.lastIndex must be null when state.checkpoint is null' : `state.lastIndex must be below state.checkpoint.size (${checkpoint.size})`)
+  }
   return Object.freeze({ pinned, roots, checkpoint, cosignedAt, executed: Object.freeze(executed), lastIndex })
 }

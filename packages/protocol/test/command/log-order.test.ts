@@ -126,6 +126,19 @@ describe('trust state with a last log index', () => {
     assert.deepEqual(encodeTrustState(back), enc)
     assert.equal(decodeTrustState(JSON.parse(JSON.stringify(encodeTrustState(state)))).lastIndex, null)
   })
+  it('writes no lastIndex until a command ran, so an older agent (which refuses unknown fields) still loads the state after a downgrade', async () => {
+    const { org, state } = await setup()
+    const enc = encodeTrustState(state)
+    assert.ok(!('lastIndex' in enc), JSON.stringify(Object.keys(enc)))
+    // A device that saw a checkpoint but ran nothing: still no lastIndex.
+    org.append('some entry')
+    const r = verifyCheckpointUpdate(state, { note: await org.checkpointNote(), consistencyProof: [], rootUpdates: [] }, NOW)
+    assert.ok(r.ok, !r.ok ? r.message : '')
+    if (r.ok) {
+      assert.equal(r.nextState.lastIndex, null)
+      assert.deepEqual(Object.keys(encodeTrustState(r.nextState)).sort(), ['checkpoint', 'cosignedAt', 'executed', 'pinned', 'roots', 'version'])
+    }
+  })
   it('reads a state file written before the field existed as null; the device then runs its next command and remembers its index', async () => {
     const { org, state, b } = await twoCommands()
     const s1 = accepted(verifyCommand(state, b, device, NOW))
@@ -139,11 +152,28 @@ describe('trust state with a last log index', () => {
     assert.equal(accepted(verifyCommand(loaded, await org.delivery(k, loaded), device, NOW)).lastIndex, k)
   })
   it('refuses a malformed lastIndex (PROTO_MALFORMED)', async () => {
-    const { state } = await setup()
+    const { state, b } = await twoCommands()
+    const s1 = accepted(verifyCommand(state, b, device, NOW))
     for (const lastIndex of [-1, 1.5, '3', Number.MAX_SAFE_INTEGER + 1, true, {}]) {
-      assert.throws(() => decodeTrustState({ ...encodeTrustState(state), lastIndex }), { code: 'PROTO_MALFORMED' }, `lastIndex ${String(lastIndex)}`)
+      assert.throws(() => decodeTrustState({ ...encodeTrustState(s1), lastIndex }), { code: 'PROTO_MALFORMED' }, `lastIndex ${String(lastIndex)}`)
     }
-    assert.equal(decodeTrustState({ ...encodeTrustState(state), lastIndex: Number.MAX_SAFE_INTEGER }).lastIndex, Number.MAX_SAFE_INTEGER)
+  })
+  it('refuses a lastIndex the checkpoint cannot hold: none without a checkpoint, none at or past its size (PROTO_MALFORMED naming state.lastIndex)', async () => {
+    const { state, b } = await twoCommands()
+    const s1 = accepted(verifyCommand(state, b, device, NOW))
+    const size = s1.checkpoint!.size
+    const refusals: [Record<string, unknown>, string][] = [
+      [{ ...encodeTrustState(state), lastIndex: 0 }, 'no checkpoint'],
+      [{ ...encodeTrustState(s1), checkpoint: null }, 'checkpoint dropped'],
+      [{ ...encodeTrustState(s1), lastIndex: size }, 'at the size'],
+      [{ ...encodeTrustState(s1), lastIndex: Number.MAX_SAFE_INTEGER }, 'far past the size'],
+    ]
+    for (const [enc, what] of refusals) {
+      assert.throws(() => decodeTrustState(enc), (e: Error & { code?: string }) => e.code === 'PROTO_MALFORMED' && e.message.includes('state.lastIndex'), what)
+    }
+    assert.equal(decodeTrustState({ ...encodeTrustState(s1), lastIndex: size - 1 }).lastIndex, size - 1)
+    assert.equal(decodeTrustState({ ...encodeTrustState(s1), lastIndex: 0 }).lastIndex, 0)
+    assert.equal(decodeTrustState({ ...encodeTrustState(state), lastIndex: null }).lastIndex, null, 'an explicit null still loads')
   })
 })
 

@@ -1,11 +1,15 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import {
+  canonicalJsonBytes,
+  dsse,
   initialTrustState,
+  keyId,
   merkleTargets,
   parseCheckpointUpdate,
   parseDelivery,
   verifyCheckpointUpdate,
+  REJECTION_PAYLOAD_TYPE,
   toBase64,
   verifyCommand,
   type TrustState,
@@ -242,6 +246,23 @@ describe('agent gateway: refused reports and rejections', { concurrency: true },
     agent.send({ type: 'rejection', envelope })
     await agent.next('ack')
     assert.equal((await get(o, `/v1/orgs/${o.org}/alerts`)).alerts.length, 1)
+  })
+
+  it('stores a rejection with a code this server does not know (from a newer agent) as an alert, with the code as it is', async (t) => {
+    const o = await listening(t)
+    const device = await enrollDevice(o)
+    const { agent, commandId } = await deliveredTo(o, device)
+    t.after(() => agent.close())
+    // Signed as a newer agent would: this version's formatReport is not involved.
+    const payload = canonicalJsonBytes({ type: 'palisade.rejection/v1', org: o.org, deviceId: device.id, commandId, code: 'PROTO_FUTURE_THING', message: 'a newer rule', at: Date.now() })
+    const envelope = dsse.formatEnvelope(await dsse.signEnvelope(REJECTION_PAYLOAD_TYPE, payload, [dsse.ed25519Signer(keyId(device.key.pub), device.key.seed)]))
+    agent.send({ type: 'rejection', envelope, state: { rootVersion: 1, checkpointSize: 1 } })
+    assert.deepEqual(await agent.next('ack'), { type: 'ack', commandId })
+    const { alerts } = await get(o, `/v1/orgs/${o.org}/alerts`)
+    assert.equal(alerts.length, 1)
+    assert.deepEqual([alerts[0].code, alerts[0].message, alerts[0].commandId, alerts[0].deviceId], ['PROTO_FUTURE_THING', 'a newer rule', commandId, device.id])
+    const shown = await get(o, `/v1/orgs/${o.org}/commands/${commandId}`)
+    assert.equal(shown.deliveries[0].status, 'rejected')
   })
 })
 

@@ -2,13 +2,14 @@
 // intake, every malformed field named, size and rate limits, per-device
 // and distinct-id quotas, paging, durability across a restart (and a torn
 // last line), and the witness's newest checkpoint for monitors. The byte
-// budget and pruning are in report-budget.test.ts.
+// budget and pruning are in report-budget.test.ts. Last, a rejection code
+// the witness does not know (forward compatibility).
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { access, appendFile, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { checkpoint, cosignature, dsse, note, toBase64, utf8 } from '@palisade/protocol'
+import { canonicalJsonBytes, checkpoint, cosignature, dsse, note, openDeviceReport, REJECTION_PAYLOAD_TYPE, toBase64, utf8 } from '@palisade/protocol'
 import { addWitnessedLog, isWitnessError, startWitness, type RunningWitness } from '../index.js'
 import { reportsPath, dataPaths } from '../store/data-dir.js'
 import { addCheckpoint, postReport, rejectionEnvelope, TestLog, testKey } from '../test-log.test.helper.js'
@@ -208,5 +209,49 @@ describe('witness report intake', () => {
     assert.equal(res.status, 429)
     assert.equal(res.headers.get('retry-after'), '10')
     assert.match(await res.text(), /^WIT_RATE_LIMITED: /)
+  })
+})
+
+// Rejection codes are forward-compatible (protocol ERRORS.md): an agent
+// upgraded before its witnesses sends codes they do not know, and the
+// witness must keep them as evidence (G6) rather than answer 400.
+describe('witness report intake, with a rejection code the witness does not know', () => {
+  let dir: string
+  let w: RunningWitness
+  let log: TestLog
+  /** A device-signed rejection with `code`, signed as a newer agent would (without this version's formatReport). */
+  const signedWithCode = async (code: string): Promise<string> => {
+    const payload = canonicalJsonBytes({ type: 'palisade.rejection/v1', org: 'acme', deviceId: 'd1', commandId: 'c1', code, message: 'from a newer agent', at: Date.now() })
+    return dsse.formatEnvelope(await dsse.signEnvelope(REJECTION_PAYLOAD_TYPE, payload, [dsse.ed25519Signer(device.id, device.seed)]))
+  }
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'palisade-witness-codes-'))
+    log = (await TestLog.create('palisade/acme')).grow(3)
+    await addWitnessedLog(dir, log.vkey)
+    w = await startWitness({ listen: '127.0.0.1:0', dataDir: dir, name: 'witness.test', logger: false })
+  })
+  after(async () => {
+    await w.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('accepts a well-formed unknown code with 202, stores it and serves it back as it is', async () => {
+    const envelope = await signedWithCode('PROTO_FUTURE_THING')
+    const r = await postReport(w.url, { origin: log.origin, deviceId: 'd1', envelope })
+    assert.equal(r.status, 202, r.body)
+    const res = await fetch(`${w.url}/palisade/v1/reports?origin=${encodeURIComponent(log.origin)}`)
+    const served = ((await res.json()) as Page).reports
+    assert.equal(served.length, 1)
+    assert.equal(served[0]!.envelope, envelope)
+    assert.equal(openDeviceReport(served[0]!.envelope).code, 'PROTO_FUTURE_THING')
+  })
+
+  it('still refuses a malformed code with 400 WIT_REPORT_INVALID at /envelope/payload', async () => {
+    for (const code of ['proto_future_thing', 'SRV_GATEWAY_REPORT_SIGNATURE', `PROTO_${'A'.repeat(59)}`]) {
+      const r = await postReport(w.url, { origin: log.origin, deviceId: 'd1', envelope: await signedWithCode(code) })
+      assert.equal(r.status, 400, `${code}: ${r.body}`)
+      assert.ok(r.body.startsWith('WIT_REPORT_INVALID: /envelope/payload:'), `${code}: ${r.body}`)
+    }
   })
 })
