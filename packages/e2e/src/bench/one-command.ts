@@ -60,7 +60,7 @@ async function watchDone(s: BenchServer, id: string): Promise<DoneWatch> {
         dirty = false
         const row = (await s.api('/v1/orgs/acme/commands?limit=1')).commands.find((x: { id: string }) => x.id === id)
         if (row?.status === 'done') return
-        if (performance.now() > deadline) throw new Error(`command ${id} not done after ${DONE_TIMEOUT_MS / 60_000} minutes: ${JSON.stringify(row)}`)
+        if (performance.now() > deadline) throw new Error(`command ${id} not done after ${DONE_TIMEOUT_MS / 60_000} minutes: ${JSON.stringify(row)}\n${await stallReport(s, id)}`)
         if (dirty) continue
         await new Promise<void>((r) => {
           const t = setTimeout(r, 1000)
@@ -101,4 +101,23 @@ export async function oneCommand(s: BenchServer, n: number): Promise<{ ms: numbe
   const shownDone = await s.api(`/v1/orgs/acme/commands/${c.id}`)
   if (shownDone.results.length !== n) throw new Error(`${shownDone.results.length} results stored, expected ${n}`)
   return { ms, ticks }
+}
+
+/**
+ * What a stalled fan-out leaves to diagnose it: its deliveries counted by
+ * status, and the server's last warnings and errors (its info lines, one
+ * per agent connecting, are too many to print).
+ */
+async function stallReport(s: BenchServer, id: string): Promise<string> {
+  let deliveries = 'deliveries: unreadable'
+  try {
+    const c = (await s.api(`/v1/orgs/acme/commands/${id}`)) as { deliveries?: { status: string }[]; results?: unknown[] }
+    const by = new Map<string, number>()
+    for (const d of c.deliveries ?? []) by.set(d.status, (by.get(d.status) ?? 0) + 1)
+    deliveries = `deliveries by status: ${JSON.stringify(Object.fromEntries(by))}; results stored: ${c.results?.length ?? '?'}`
+  } catch (e) {
+    deliveries = `deliveries: ${(e as Error).message.slice(0, 200)}`
+  }
+  const warnings = s.proc.output.split('\n').filter((l) => /"level":(40|50|60)\b/.test(l)).slice(-30)
+  return `${deliveries}\nserver warnings and errors (last ${warnings.length}):\n${warnings.map((l) => l.slice(0, 400)).join('\n')}`
 }
