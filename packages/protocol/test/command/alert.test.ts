@@ -2,6 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { formatAlert, parseAlert, ProtocolError, type Alert } from '../../dist/node.js'
+import { errorCode as code } from '../fixtures/error-code.js'
 
 const alert: Alert = {
   type: 'palisade.alert/v1',
@@ -13,15 +14,6 @@ const alert: Alert = {
   details: { cosignedAt: 1_789_910_000, maxAgeSeconds: 86400, ageSeconds: 90000, checkpointSize: 12, note: null, known: true },
 }
 
-function code(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    assert.ok(e instanceof ProtocolError, `expected ProtocolError, got ${String(e)}`)
-    return e.code
-  }
-  return 'OK'
-}
 
 describe('alert payload (palisade.alert/v1)', () => {
   it('formats to canonical JSON (golden) and parses back to the same value', () => {

@@ -5,7 +5,8 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { canonicalJsonBytes, formatReport, parseRejection, PROTOCOL_ERROR_CODES, ProtocolError, type Rejection } from '../../dist/node.js'
+import { canonicalJsonBytes, formatReport, parseRejection, PROTOCOL_ERROR_CODES, type Rejection } from '../../dist/node.js'
+import { errorCode as codeOf } from '../fixtures/error-code.js'
 
 const rejection: Rejection = {
   type: 'palisade.rejection/v1',
@@ -20,15 +21,6 @@ const rejection: Rejection = {
 /** The payload bytes of `rejection` with `code`, as a device (of any version) would sign them. */
 const withCode = (code: unknown): Uint8Array => canonicalJsonBytes({ ...rejection, code })
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    assert.ok(e instanceof ProtocolError, `expected ProtocolError, got ${String(e)}`)
-    return e.code
-  }
-  return 'OK'
-}
 
 describe('rejection code (palisade.rejection/v1)', () => {
   it('accepts every code this version knows', () => {

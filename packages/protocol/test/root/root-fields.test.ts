@@ -6,16 +6,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { canonicalJsonBytes, parseRoot, parseMonitorUrl, ProtocolError, CHECKPOINT_MAX_AGE_MAX_SECONDS, CHECKPOINT_MAX_AGE_MIN_SECONDS } from '../../dist/node.js'
 import { TestOrg } from '../fixtures/org.js'
-
-function code(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    assert.ok(e instanceof ProtocolError, `expected ProtocolError, got ${String(e)}`)
-    return e.code
-  }
-  return 'OK'
-}
+import { errorCode as code } from '../fixtures/error-code.js'
 
 const base = (): Record<string, unknown> => new TestOrg().rootObject
 const parse = (over: Record<string, unknown>) => parseRoot(canonicalJsonBytes({ ...base(), ...over }))

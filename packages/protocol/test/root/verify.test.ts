@@ -6,16 +6,7 @@ import {
   toBase64, ROOT_TYPE,
 } from '../../dist/node.js'
 import { key, NOW, TestOrg, type Key } from '../fixtures/org.js'
-
-function code(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    assert.ok(e instanceof ProtocolError, `expected ProtocolError, got ${String(e)}`)
-    return e.code
-  }
-  return 'OK'
-}
+import { errorCode as code } from '../fixtures/error-code.js'
 
 function next(org: TestOrg, version: number, over: Record<string, unknown> = {}): Record<string, any> {
   return { ...org.rootObject, version, ...over }
