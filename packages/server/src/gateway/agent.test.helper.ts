@@ -15,8 +15,9 @@ import {
   type Rejection,
 } from '@palisade/protocol'
 import type { FastifyInstance } from 'fastify'
-import WebSocket from 'ws'
+import WebSocket, { WebSocketServer } from 'ws'
 import type { TestDevice, TestKey } from '../commands/org.test.helper.js'
+import type { AgentGateway } from './agent-gateway.js'
 import { helloMessage } from './hello-auth.js'
 
 /** A frame from the server. */
@@ -34,6 +35,24 @@ export function gatewayUrl(app: FastifyInstance): string {
  * their own queue, taken with next('checkpoint'), so tests about other
  * frames need not skip them; `received` keeps every frame in arrival order.
  */
+/**
+ * Serves `gateway` on its own loopback WebSocket server (no compression, as
+ * the real one) until the test ends, then closes both; returns its ws:// URL.
+ *
+ * @example
+ * const url = await serveGateway(t, new AgentGateway({ db, log, logger }))
+ */
+export async function serveGateway(t: { after(fn: () => Promise<void>): void }, gateway: AgentGateway): Promise<string> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
+  wss.on('connection', (ws) => gateway.accept(ws))
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()))
+  t.after(async () => {
+    await gateway.close()
+    await new Promise<void>((resolve) => wss.close(() => resolve()))
+  })
+  return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`
+}
+
 export class TestAgent {
   readonly ws: WebSocket
   readonly closed: Promise<{ code: number; reason: string }>

@@ -13,7 +13,6 @@ import {
   ALERT_PAYLOAD_TYPE, cosignature, dsse, formatAlert, initialTrustState, keyId, parseCheckpointUpdate, parseDelivery, verifyCheckpointUpdate, verifyCommand,
   type TrustState,
 } from '@palisade/protocol'
-import { WebSocketServer } from 'ws'
 import { buildApp } from '../app.js'
 import { addOrg, approve, createTestOrg, draftCommand, enrollDevice, testKey, type TestOrg, type TestWitness } from '../commands/org.test.helper.js'
 import { openDatabase } from '../db/open.js'
@@ -24,7 +23,7 @@ import { ROUTES } from '../routes/index.js'
 import { setupRoutes } from '../setup/routes.js'
 import { parseAddCheckpointBody } from '../witness-client/add-checkpoint-body.js'
 import { AgentGateway, PUSH_HOLD_MS } from './agent-gateway.js'
-import { signedResult, TestAgent, type ServerMessage } from './agent.test.helper.js'
+import { serveGateway, signedResult, TestAgent, type ServerMessage } from './agent.test.helper.js'
 
 type Cleanup = Parameters<typeof createTestOrg>[0]
 const nowSeconds = () => Math.floor(Date.now() / 1000)
@@ -177,15 +176,9 @@ describe('agent gateway: checkpoint frames', { concurrency: true }, () => {
       const { o, log, clock, witness } = await clockedOrg(t)
       // A second gateway with a short timer, fed from its own socket, over the same database and log.
       const gateway = new AgentGateway({ db: o.db, log, logger: o.app.log, publications: log, refreshCheckMs: 50 })
-      const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
-      await new Promise<void>((resolve) => wss.once('listening', () => resolve()))
-      wss.on('connection', (ws) => gateway.accept(ws))
-      t.after(async () => {
-        await gateway.close()
-        await new Promise<void>((resolve) => wss.close(() => resolve()))
-      })
+      const url = await serveGateway(t, gateway)
       const device = await enrollDevice(o)
-      const agent = await TestAgent.online(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, device)
+      const agent = await TestAgent.online(url, device)
       t.after(() => agent.close())
       const s1 = accept(initialTrustState(o.fingerprint, o.rootEnvelopes, nowSeconds()), await agent.next('checkpoint'))
       clock.offsetMs = 3601_000

@@ -11,9 +11,8 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { connect, type AddressInfo } from 'node:net'
+import { connect } from 'node:net'
 import { initialTrustState, parseDelivery, verifyCommand, type TrustState } from '@palisade/protocol'
-import { WebSocketServer } from 'ws'
 import { SUBJECTS, type Bus } from '../bus/bus.js'
 import { formatEvent } from '../bus/bus-messages.js'
 import { NatsBus } from '../bus/nats-bus.js'
@@ -25,7 +24,7 @@ import { approve, createTestOrg, draftCommand, enrollDevice, signPayload, type T
 import { withTransaction } from '../db/transaction.js'
 import { OrgLog } from '../log/org-log.js'
 import { AgentGateway } from './agent-gateway.js'
-import { signedResult, TestAgent, type ServerMessage } from './agent.test.helper.js'
+import { serveGateway, signedResult, TestAgent, type ServerMessage } from './agent.test.helper.js'
 
 type Cleanup = Parameters<typeof createTestOrg>[0]
 type Drafted = Awaited<ReturnType<typeof draftCommand>>
@@ -53,14 +52,7 @@ async function startNode(t: Cleanup, o: TestOrg, bus?: Bus, nodeId?: string): Pr
     ...(bus === undefined ? {} : { bus }),
     ...(nodeId === undefined ? {} : { nodeId }),
   })
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
-  await new Promise<void>((resolve) => wss.once('listening', () => resolve()))
-  wss.on('connection', (ws) => gateway.accept(ws))
-  t.after(async () => {
-    await gateway.close()
-    await new Promise<void>((resolve) => wss.close(() => resolve()))
-  })
-  return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, gateway, log }
+  return { url: await serveGateway(t, gateway), gateway, log }
 }
 
 /** `log`, except that publish waits, once called (`reached`), until `release()`: a slow witness quorum. */
