@@ -126,6 +126,15 @@ export function markSent(batch: BatchScope, key: string, deviceId: string): void
  * sorted order so two batches never wait on each other. SQLite has one
  * writer at a time, so its checks cannot interleave.
  *
+ * The lock is FOR NO KEY UPDATE, not FOR UPDATE: every result a batch
+ * stored earlier checked its foreign key to the command, which holds a
+ * KEY SHARE lock on that row until commit. FOR UPDATE conflicts with KEY
+ * SHARE, so two batches that had each stored a result waited for each
+ * other here, and PostgreSQL aborted one as a deadlock after a second;
+ * with four worker processes every batch collided, and a 50k fan-out
+ * stalled (done-race.test.ts). FOR NO KEY UPDATE conflicts with itself,
+ * which is all the check needs, and not with KEY SHARE.
+ *
  * @example
  * doneIfClosed(batch, 'acme/c1')
  */
@@ -133,7 +142,7 @@ export function doneIfClosed(batch: BatchScope, key: string): void {
   batch.collect('done', 2, key, async (trx, keys: readonly string[]) => {
     const postgres = isPostgres(trx)
     for (const k of [...new Set(keys)].sort()) {
-      if (postgres) await trx.selectFrom('commands').select('id').where('id', '=', k).forUpdate().execute()
+      if (postgres) await trx.selectFrom('commands').select('id').where('id', '=', k).forNoKeyUpdate().execute()
       await markDoneIfClosed(trx, k)
     }
   })
