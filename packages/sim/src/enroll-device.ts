@@ -6,6 +6,12 @@
  * caller passes several: a token the server refuses (401: unknown,
  * expired, or used up) is skipped for good and the next one is tried.
  *
+ * A request whose answer was lost (timeout, cut connection, 503/429) is
+ * retried with the same token, even if the pool has moved on meanwhile:
+ * the server answers a retry of the same key, token and hostname with the
+ * device the first try made, and only that; sent with the next token, it
+ * would be a second enrollment of a key already enrolled (409).
+ *
  * The server's answer is untrusted: its shape is checked, and only the
  * root chain that verifies from the pin is believed. Tokens appear in no
  * error message.
@@ -62,8 +68,10 @@ export async function enrollDevice(o: {
   const key = generateDeviceKey()
   const hostname = `sim-${o.index}`
   const body = { publicKey: key.publicKey, hostname, inventory: simInventory(o.index, hostname) }
+  /** The token of a request whose answer was lost: its retries keep it. */
+  let retrying: { readonly token: string; readonly n: number } | undefined
   for (let attempt = 0; ; ) {
-    const t = o.tokens.current
+    const t = retrying ?? o.tokens.current
     if (t === undefined) {
       throw new SimError('SIM_ENROLL_REFUSED', `the server at ${o.server} refused every enrollment token given (unknown, expired or used up; each allows at most 10,000 devices)`)
     }
@@ -77,6 +85,7 @@ export async function enrollDevice(o: {
       })
     } catch (e) {
       if (++attempt < ATTEMPTS) {
+        retrying = t
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt))
         continue
       }
@@ -85,10 +94,12 @@ export async function enrollDevice(o: {
     const text = await res.text()
     if (res.status === 401) {
       o.tokens.refused(t.n)
+      retrying = undefined
       continue
     }
     if (res.status === 503 || res.status === 429) {
       if (++attempt < ATTEMPTS) {
+        retrying = t
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt))
         continue
       }
