@@ -15,6 +15,8 @@ export interface Fleet {
   readonly s: LiveServer
   readonly a: Enrolled
   readonly b: Enrolled
+  /** The token A and B enrolled with (3 uses, one left). */
+  readonly token: string
   /** Device A's authenticated connection, which holds the delivery of `command`. */
   readonly aConn: DeviceClient
   /** A command delivered to A only, unanswered. */

@@ -6,10 +6,11 @@
  * (401 for every token failure, alike; 400 for an unknown field; 409 for
  * a key already enrolled), with no device row created and the token's
  * remaining uses untouched (the use is taken and given back in one
- * transaction: no half-written record). Not an attack, and not here: the
- * very same enrollment sent again (same key, token and hostname, before the
- * device ever connected) gets the device it enrolled, so an agent that lost
- * its answer can learn it (server enroll/enroll-route.ts and its tests).
+ * transaction: no half-written record). Not an attack: the very same
+ * enrollment sent again (same key, token and hostname, before the device
+ * ever connected) gets the device it enrolled, so an agent that lost its
+ * answer can learn it (server enroll/enroll-route.ts and its tests). That
+ * answer ends once the device connected; the last row holds it to that.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { nodePublicKey, toBase64 } from '@palisade/protocol'
@@ -104,6 +105,17 @@ export const enrollmentScenarios: readonly ClientScenario[] = [
     expect: '409 SRV_CONFLICT',
     async run({ s, a }: Fleet) {
       return refusedEnrollment(s, await s.token(2), { publicKey: a.publicKey }, 1)
+    },
+  },
+  {
+    slug: 'enroll-retry-after-connect',
+    title: "Device A's own enrollment (its key, token and hostname) sent again after A connected: the answer to a lost-answer retry is over",
+    guarantee: 'A4',
+    expect: '409 SRV_CONFLICT',
+    async run({ s, a, token }: Fleet) {
+      const row = s.db.prepare('SELECT hostname, last_seen_at FROM devices WHERE id = ?').get(a.id) as { hostname: string; last_seen_at: number | null } | undefined
+      if (row?.last_seen_at == null) throw new Error('device A has not connected: the scenario would test the retry window, not its end')
+      return refusedEnrollment(s, token, { publicKey: a.publicKey, hostname: row.hostname }, 1)
     },
   },
 ]
