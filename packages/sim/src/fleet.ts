@@ -18,6 +18,7 @@ import { Ramp } from './ramp.js'
 import { SimAgent, type AgentContext } from './sim-agent.js'
 import { sourceAddressFor } from './source-addresses.js'
 import { StateStore } from './state-store.js'
+import { WorkQueue } from './work-queue.js'
 
 /** What one fleet needs (all validated by runSimulator). */
 export interface FleetOptions {
@@ -73,6 +74,7 @@ export async function runFleet(o: FleetOptions, signal: AbortSignal, counters: S
       else if (notes === MAX_NOTES + 1) note('(more such lines are not printed)')
     },
     stopping: () => stopping,
+    work: new WorkQueue((e) => ctx.note(`a frame handler failed: ${(e as Error).message}`)),
   }
   // One save at a time: with thousands of agents a save can outlast the
   // interval, and two overlapping saves of one agent raced on its file.

@@ -53,6 +53,7 @@ import { simInventory, simInventoryDigest } from './inventory.js'
 import type { Ramp } from './ramp.js'
 import type { SharedTrust } from './shared-trust.js'
 import { SIM_AGENT_VERSION } from './wire.js'
+import type { WorkQueue } from './work-queue.js'
 
 /** What every result of a simulated agent says in stdout. */
 export const SIM_STDOUT = '[palisade sim: not executed]\n'
@@ -72,6 +73,8 @@ export interface AgentContext {
   note(message: string): void
   /** True once the fleet is stopping: no reconnects. */
   readonly stopping: () => boolean
+  /** Where frames after the handshake are handled, so socket reads (and pongs) never wait behind verification (work-queue.ts). */
+  readonly work: WorkQueue
 }
 
 type Report = { readonly kind: 'result' | 'rejection'; readonly commandId: string | null; readonly envelope: string }
@@ -173,8 +176,10 @@ export class SimAgent {
       ws.on('message', (data, isBinary) => {
         this.#awaitingPong = false
         if (isBinary) return void ws.close(1003, 'text frames only')
-        const frame = parseServerFrame(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'))
-        if (this.#onFrame(ws, frame)) finish()
+        const text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8')
+        // Deliveries and checkpoints cost verification: queued, in order (work-queue.ts says why).
+        if (this.#phase === 'ready') return ctx.work.push(() => this.#onReadyFrame(parseServerFrame(text)))
+        if (this.#onFrame(ws, parseServerFrame(text))) finish()
       })
       ws.on('close', (code) => {
         const wasReady = this.#phase === 'ready'
@@ -199,7 +204,7 @@ export class SimAgent {
     setTimeout(() => ctx.ramp.enqueue(() => this.#connect()), delay)
   }
 
-  /** Handles one frame; true when the handshake is over (welcome, or refused). */
+  /** Handles one handshake frame; true when the handshake is over (welcome, or refused). */
   #onFrame(ws: WebSocket, frame: ServerFrame | InvalidFrame): boolean {
     const ctx = this.#ctx
     if (frame.type === 'invalid') {
@@ -232,6 +237,18 @@ export class SimAgent {
       for (const r of this.#unacked ?? []) this.#send(r)
       return true
     }
+    this.#onReadyFrame(frame)
+    return false
+  }
+
+  /**
+   * Handles a frame that came after welcome. It may run once its
+   * connection is gone (it waited in the work queue): what it produces is
+   * kept with the agent's other unacked reports and sent after the next
+   * welcome, as a report that could not be sent always is.
+   */
+  #onReadyFrame(frame: ServerFrame | InvalidFrame): void {
+    const ctx = this.#ctx
     switch (frame.type) {
       case 'delivery':
         this.#onDelivery(frame.commandId, frame.delivery)
@@ -249,7 +266,6 @@ export class SimAgent {
       default:
         break
     }
-    return false
   }
 
   #onDelivery(label: string | null, body: unknown): void {
