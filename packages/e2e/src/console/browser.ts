@@ -22,6 +22,9 @@ export const SCREENSHOTS =
   process.env['PALISADE_SCREENSHOTS'] === '1' ? join(REPO, 'docs', 'screenshots') : join(tmpdir(), 'palisade-console-screenshots')
 export const VIEWPORT = { width: 1366, height: 768 } as const
 
+/** How long an install waits for another apt's dpkg lock (s). */
+const APT_LOCK_WAIT_S = 600
+
 /**
  * The Chromium executable, installing Debian's package when it is missing;
  * a string saying why when that is impossible (the caller skips).
@@ -31,10 +34,15 @@ export const VIEWPORT = { width: 1366, height: 768 } as const
  */
 export function ensureChromium(): { path: string } | string {
   if (existsSync(CHROMIUM)) return { path: CHROMIUM }
-  const install = spawnSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
-  if (install.status !== 0) {
-    spawnSync('apt-get', ['update'], { stdio: 'inherit' })
-    spawnSync('apt-get', ['install', '-y', 'chromium'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+  // Two browser test files run at once on a fresh machine: without a lock
+  // timeout the second apt-get fails at once on the first one's dpkg lock,
+  // and its tests were skipped. Waiting, it finds Chromium installed.
+  const apt = (...args: string[]) =>
+    spawnSync('apt-get', ['-o', `DPkg::Lock::Timeout=${APT_LOCK_WAIT_S}`, ...args], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+  const install = apt('install', '-y', 'chromium')
+  if (install.status !== 0 && !existsSync(CHROMIUM)) {
+    apt('update')
+    apt('install', '-y', 'chromium')
   }
   return existsSync(CHROMIUM) ? { path: CHROMIUM } : `Chromium is not installed at ${CHROMIUM} and \`apt-get install -y chromium\` failed: skipping the browser tests`
 }
