@@ -313,11 +313,18 @@ export class AgentConnection implements RegisteredConnection {
     if (stored === undefined) return this.#strike('SRV_GATEWAY_MALFORMED', 'the inventory is larger than 1 MiB')
     this.#inventoryTokens--
     await this.#ctx.commits.run(async (trx) => {
-      await trx
-        .updateTable('devices')
-        .set({ inventory: stored.json, inventory_digest: frame.digest, inventory_at: now, os: stored.os, last_seen_at: now })
-        .where('id', '=', device.id)
-        .execute()
+      const set = { inventory: stored.json, inventory_digest: frame.digest, inventory_at: now, os: stored.os, last_seen_at: now }
+      // Agents send their inventory on every connect. Its digest covers
+      // everything but the volatile figures (free memory and disk), packages
+      // included: one equal to the stored digest keeps the package rows
+      // (the digest is the device's claim, as the inventory is), so a wave
+      // of reconnects (a node restarting) does not rewrite every device's
+      // packages; the inventory itself is still stored, for those figures.
+      if (frame.digest !== null) {
+        const same = await trx.updateTable('devices').set(set).where('id', '=', device.id).where('inventory_digest', '=', frame.digest).executeTakeFirst()
+        if (Number(same.numUpdatedRows) > 0) return
+      }
+      await trx.updateTable('devices').set(set).where('id', '=', device.id).execute()
       await replaceDevicePackages(trx, device.org, device.id, stored.packages)
     })
     this.#ctx.events.emit(device.org, { kind: 'device', id: device.id })

@@ -340,6 +340,27 @@ describe('agent gateway: authentication and hostile frames', { concurrency: true
     assert.equal((await agent.next('error'))['code'], 'SRV_GATEWAY_RATE_LIMITED', 'the fourth within the interval')
   })
 
+  it('keeps the package rows when an inventory comes again with the stored digest (a reconnect), and stores the rest', async (t) => {
+    const o = await listening(t)
+    const device = await enrollDevice(o)
+    const agent = await TestAgent.online(o.app, device)
+    t.after(() => agent.close())
+    const stored = () => o.db.selectFrom('devices').select(['inventory', 'inventory_digest']).where('id', '=', device.id).executeTakeFirstOrThrow()
+    const packages = () => o.db.selectFrom('device_packages').select('version').where('device_id', '=', device.id).execute()
+    const inventory = (version: string, freeBytes: number) => ({ memory: { freeBytes }, packages: { packages: [{ name: 'openssl', version, arch: 'amd64' }] } })
+    agent.send({ type: 'inventory', inventory: inventory('3.0.2', 1), digest: 'a'.repeat(64) })
+    await waitFor('the first inventory', async () => ((await stored()).inventory_digest === 'a'.repeat(64) ? true : undefined))
+    assert.deepEqual(await packages(), [{ version: '3.0.2' }])
+    // The same digest: the packages are the device's claim of "unchanged" and stay; the volatile figures are stored.
+    agent.send({ type: 'inventory', inventory: inventory('9.9.9', 2), digest: 'a'.repeat(64) })
+    await waitFor('the resent inventory', async () => (JSON.parse((await stored()).inventory!).memory.freeBytes === 2 ? true : undefined))
+    assert.deepEqual(await packages(), [{ version: '3.0.2' }])
+    // A new digest replaces the rows.
+    agent.send({ type: 'inventory', inventory: inventory('3.0.15', 3), digest: 'b'.repeat(64) })
+    await waitFor('the new inventory', async () => ((await stored()).inventory_digest === 'b'.repeat(64) ? true : undefined))
+    assert.deepEqual(await packages(), [{ version: '3.0.15' }])
+  })
+
   it('never crashes on random and mutated frames', async (t) => {
     const o = await listening(t)
     const device = await enrollDevice(o)
