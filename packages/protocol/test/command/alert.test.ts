@@ -14,7 +14,6 @@ const alert: Alert = {
   details: { cosignedAt: 1_789_910_000, maxAgeSeconds: 86400, ageSeconds: 90000, checkpointSize: 12, note: null, known: true },
 }
 
-
 describe('alert payload (palisade.alert/v1)', () => {
   it('formats to canonical JSON (golden) and parses back to the same value', () => {
     const bytes = formatAlert(alert)

@@ -21,7 +21,6 @@ const rejection: Rejection = {
 /** The payload bytes of `rejection` with `code`, as a device (of any version) would sign them. */
 const withCode = (code: unknown): Uint8Array => canonicalJsonBytes({ ...rejection, code })
 
-
 describe('rejection code (palisade.rejection/v1)', () => {
   it('accepts every code this version knows', () => {
     for (const code of [...Object.keys(PROTOCOL_ERROR_CODES), 'AGENT_POLICY_FORBIDS', 'AGENT_MALFORMED_DELIVERY']) {

@@ -1,15 +1,15 @@
 import { describe, it, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import WebSocket, { WebSocketServer } from 'ws'
+import WebSocket from 'ws'
 import { openDatabase } from '../db/open.js'
 import { testDatabase } from '../db/test-database.test.helper.js'
 import { OrgLog } from '../log/org-log.js'
 import { createLogger } from '../logger.js'
 import { AgentGateway } from './agent-gateway.js'
+import { serveGateway } from './agent.test.helper.js'
 
 /** A gateway on a bare ws server (no Fastify), with short timers. */
 async function standalone(
@@ -26,17 +26,14 @@ async function standalone(
     pingIntervalMs: options.pingIntervalMs ?? 60_000,
     limits: { helloTimeoutMs: options.helloTimeoutMs ?? 60_000, ...(options.maxQueuedFrames === undefined ? {} : { maxQueuedFrames: options.maxQueuedFrames }) },
   })
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false })
-  wss.on('connection', (ws) => gateway.accept(ws))
-  await new Promise<void>((resolve) => wss.once('listening', () => resolve()))
+  const url = await serveGateway(t, gateway)
+  // After hooks run in the order added: the gateway is closed (serveGateway's) before its database goes.
   t.after(async () => {
-    await gateway.close()
-    await new Promise<void>((resolve) => wss.close(() => resolve()))
     await db.destroy()
     await made.drop()
     rmSync(dir, { recursive: true, force: true })
   })
-  return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, gateway }
+  return { url, gateway }
 }
 
 function closeOf(ws: WebSocket): Promise<number> {

@@ -30,12 +30,6 @@ export function gatewayUrl(app: FastifyInstance): string {
 }
 
 /**
- * One agent connection, with every frame it receives queued for the test to
- * take. Checkpoint frames (pushed after welcome and on every publish) have
- * their own queue, taken with next('checkpoint'), so tests about other
- * frames need not skip them; `received` keeps every frame in arrival order.
- */
-/**
  * Serves `gateway` on its own loopback WebSocket server (no compression, as
  * the real one) until the test ends, then closes both; returns its ws:// URL.
  *
@@ -53,6 +47,12 @@ export async function serveGateway(t: { after(fn: () => Promise<void>): void }, 
   return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`
 }
 
+/**
+ * One agent connection, with every frame it receives queued for the test to
+ * take. Checkpoint frames (pushed after welcome and on every publish) have
+ * their own queue, taken with next('checkpoint'), so tests about other
+ * frames need not skip them; `received` keeps every frame in arrival order.
+ */
 export class TestAgent {
   readonly ws: WebSocket
   readonly closed: Promise<{ code: number; reason: string }>
